@@ -1,0 +1,67 @@
+"""Configuration classes; every setting comes from an environment variable with a safe default."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'engage.db'}"
+    )
+    # hide_parameters keeps participants' words out of database error messages and so out of the logs.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    # Seconds SQLite waits for the write lock before giving up; writers queue rather than fail.
+    SQLITE_BUSY_TIMEOUT = _env_int("SQLITE_BUSY_TIMEOUT", 30)
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+
+    # Whole-request cap. Four 5,000-character answers in accented French, URL-encoded, stay well under it.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 128 * 1024)
+    TEXT_ANSWER_LIMIT = _env_int("TEXT_ANSWER_LIMIT", 5000)
+    # Submissions faster than this are treated as bots and shown the form again, text kept.
+    MIN_FILL_SECONDS = _env_int("MIN_FILL_SECONDS", 3)
+    # A form's CSRF token lasts this long; after it, the answers are shown again with a fresh token.
+    WTF_CSRF_TIME_LIMIT = _env_int("WTF_CSRF_TIME_LIMIT", 4 * 3600)
+    DEFAULT_MIN_GROUP_SIZE = _env_int("DEFAULT_MIN_GROUP_SIZE", 10)
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    MIN_FILL_SECONDS = 0
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def check(cls, app_config: dict) -> None:
+        """Refuse to start with the development key or a short one: sessions and receipts are signed with it."""
+        key = app_config.get("SECRET_KEY") or ""
+        if key == Config.SECRET_KEY or len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,53 @@
+"""Engage: anonymous public consultations with offline text analysis and safe publishing."""
+import os
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: str | type | None = None, **overrides):
+    """Build the Flask app. `config` is a name from config.CONFIGS or a config class; overrides win.
+
+    Flask and the database layer are imported here, not at module level, so that `engage.analysis` can be
+    imported by workers and command-line users without pulling in the web stack.
+    """
+    from flask import Flask
+
+    from config import CONFIGS
+    from engage import commands, errors, logging_setup, security
+    from engage.database import configure_engine
+    from engage.extensions import csrf, db, migrate
+
+    app = Flask(
+        __name__,
+        template_folder=str(_ROOT / "templates"),
+        static_folder=str(_ROOT / "static"),
+        instance_path=str(_ROOT / "instance"),
+    )
+    if config is None:
+        config = os.environ.get("ENGAGE_CONFIG", "development")
+    config_class = CONFIGS[config] if isinstance(config, str) else config
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    if hasattr(config_class, "check"):
+        config_class.check(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_ROOT / "migrations"))
+    csrf.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, busy_timeout=app.config["SQLITE_BUSY_TIMEOUT"])
+
+    from engage import models  # noqa: F401  (registers the tables for Flask-Migrate)
+    from engage.intake.views import bp as intake_bp
+
+    app.register_blueprint(intake_bp)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["long_date"] = lambda day: f"{day:%B} {day.day}, {day.year}"
+    logging_setup.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    commands.init_app(app)
+    return app

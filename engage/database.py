@@ -1,0 +1,47 @@
+"""Database engine tuning: SQLite gets WAL, a busy timeout and write transactions that lock up front."""
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from engage.extensions import db
+
+# Execution option that asks the SQLite "begin" hook for BEGIN IMMEDIATE instead of a deferred BEGIN.
+_IMMEDIATE = "engage_sqlite_immediate"
+
+
+def configure_engine(engine: Engine, *, busy_timeout: int) -> None:
+    """Install the SQLite pragmas and transaction hooks; other databases are left as they are."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Take transaction control away from pysqlite so the "begin" hook below decides how to begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        # A deferred transaction that later writes can fail at once with "database is locked" when another
+        # writer got there first; taking the write lock at BEGIN makes writers queue on the busy timeout.
+        immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write() -> None:
+    """Start the session's write transaction, taking SQLite's write lock now rather than at the first write.
+
+    Any read-only transaction the request had open is ended first (reads hold no changes), so the write
+    transaction sees the latest committed data. On PostgreSQL this simply starts a transaction.
+    """
+    session = db.session()  # the request's Session behind the scoped proxy
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() called with unflushed changes in the session")
+        session.commit()
+    session.connection(execution_options={_IMMEDIATE: True})

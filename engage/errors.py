@@ -1,0 +1,52 @@
+"""Error pages that say what happened and what to do next, in plain words."""
+from flask import render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+_MESSAGES = {
+    400: ("We could not read that", "Something in what was sent could not be read. Please go back and try again."),
+    404: ("Page not found", "We could not find that page. Check the address, or start again from the home page."),
+    405: ("That did not work", "This page cannot be used that way. Please start again from the home page."),
+    413: (
+        "That was too much to send",
+        "What you sent was larger than we can take. Use your browser's Back button (your answers are usually "
+        "still there), make your longest answer shorter, and send again.",
+    ),
+    429: ("Please slow down", "Too many tries in a short time. Please wait a minute and try again."),
+    500: ("Something went wrong on our side", "Sorry. Nothing was saved. Please try again in a few minutes."),
+}
+_UNDECODABLE = "Part of what was sent was not readable text. Please go back, check your answers and send again."
+
+
+def _render(code: int, description: str | None = None):
+    title, message = _MESSAGES.get(code, _MESSAGES[400 if code < 500 else 500])
+    if description == "undecodable":
+        message = _UNDECODABLE
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def handle_http_error(error: HTTPException):
+    return _render(error.code or 500, error.description)
+
+
+def handle_csrf_error(error: CSRFError):
+    return render_template(
+        "errors/error.html",
+        code=400,
+        title="This page timed out",
+        message="This page was open for a long time. Please go back, reload the page and try again.",
+    ), 400
+
+
+def handle_unexpected_error(error: Exception):
+    from flask import current_app
+
+    current_app.logger.exception("Unhandled error")
+    return _render(500)
+
+
+def init_app(app) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    if not app.testing:
+        app.register_error_handler(Exception, handle_unexpected_error)

@@ -1,0 +1,175 @@
+"""Views for participants: no account, no cookie beyond the CSRF session, nothing about them stored."""
+import datetime as dt
+import time
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+
+from engage.extensions import csrf, db
+from engage.intake.forms import (
+    PREFER_NOT,
+    build_response_form,
+    question_field_name,
+    segment_field_name,
+)
+from engage.models import QuestionKind
+from engage.services import intake as intake_service
+
+bp = Blueprint("intake", __name__)
+
+_INTAKE_MESSAGES = {
+    "access_code": "That access code did not work. Please check it with the person who gave it to you.",
+    "csrf": "This page was open for a long time, so we could not check it was really sent from here. "
+    "Your answers are still below. Please check them and press Send again.",
+    "too_fast": "Please take a moment to check your answers, then press Send again.",
+}
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+@bp.route("/")
+def index():
+    consultations = intake_service.list_open_consultations(today=_today())
+    return render_template("intake/index.html", consultations=consultations)
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("intake/privacy.html")
+
+
+@bp.route("/c/<slug>")
+def show_consultation(slug: str):
+    consultation = _consultation_or_404(slug)
+    return render_template(
+        "intake/show_consultation.html", consultation=consultation, availability=consultation.availability(_today())
+    )
+
+
+# The form checks its own CSRF token so that an expired token can re-show the answers instead of an error page.
+@bp.route("/c/<slug>/respond", methods=["GET", "POST"])
+@csrf.exempt
+def respond(slug: str):
+    consultation = _consultation_or_404(slug)
+    availability = consultation.availability(_today())
+    form = build_response_form(
+        consultation,
+        text_limit=current_app.config["TEXT_ANSWER_LIMIT"],
+        formdata=request.form if request.method == "POST" else None,
+    )
+    if availability != "open":
+        status = 409 if request.method == "POST" else 200
+        return render_template("intake/not_open.html", consultation=consultation, availability=availability, form=form), status
+    if request.method == "GET":
+        form.submission_key.data = intake_service.new_submission_key()
+        return render_template("intake/respond.html", consultation=consultation, form=form)
+
+    if form.website.data:
+        # Honeypot filled in: a bot. Answer as if all went well, store nothing.
+        return render_template("intake/thanks.html", consultation=consultation, receipt=None)
+    problem = _form_problem(form)
+    if problem is None:
+        try:
+            receipt, _created = intake_service.submit_response(
+                consultation=consultation,
+                submission=_submission_from(form, consultation),
+                submission_key=form.submission_key.data,
+                secret_key=current_app.config["SECRET_KEY"],
+                today=_today(),
+            )
+        except intake_service.IntakeError as error:
+            db.session.rollback()
+            problem = error.reason
+            if problem == "access_code":
+                form.access_code.errors.append(_INTAKE_MESSAGES["access_code"])
+        else:
+            db.session.commit()
+            session["receipt"] = {"slug": slug, "code": receipt}
+            return redirect(url_for("intake.thanks", slug=slug), code=303)
+    if problem == "not_open":
+        return render_template("intake/not_open.html", consultation=consultation, availability="closed", form=form), 409
+    if problem in _INTAKE_MESSAGES and problem != "access_code":
+        flash(_INTAKE_MESSAGES[problem], "warning")
+    return render_template("intake/respond.html", consultation=consultation, form=form), 422
+
+
+@bp.route("/c/<slug>/thanks")
+def thanks(slug: str):
+    consultation = _consultation_or_404(slug)
+    shown = session.get("receipt") or {}
+    receipt = shown.get("code") if shown.get("slug") == slug else None
+    return render_template("intake/thanks.html", consultation=consultation, receipt=receipt)
+
+
+@bp.route("/receipt", methods=["GET", "POST"])
+def find_receipt():
+    code = request.values.get("code", "").strip()
+    if code:
+        consultation = intake_service.find_receipt_consultation(code=code)
+        if consultation is not None:
+            return redirect(url_for("intake.show_outcome", slug=consultation.slug), code=303)
+        return render_template("intake/find_receipt.html", code=code, not_found=True), 404
+    return render_template("intake/find_receipt.html", code="", not_found=False)
+
+
+@bp.route("/c/<slug>/outcome")
+def show_outcome(slug: str):
+    consultation = _consultation_or_404(slug)
+    return render_template("intake/show_outcome.html", consultation=consultation)
+
+
+def _consultation_or_404(slug: str):
+    consultation = intake_service.get_public_consultation(slug=slug)
+    if consultation is None:
+        abort(404)
+    return consultation
+
+
+def _form_problem(form) -> str | None:
+    """None when the form can be stored, else why not. A fresh token and key are set for the next try."""
+    valid = form.validate()
+    csrf_failed = bool(form.csrf_token.errors)
+    if csrf_failed:
+        form.csrf_token.errors = []
+    if not form.submission_key.data or len(form.submission_key.data) > 64:
+        form.submission_key.data = intake_service.new_submission_key()
+    if csrf_failed:
+        return "csrf"
+    if not valid:
+        return "invalid"
+    min_seconds = current_app.config["MIN_FILL_SECONDS"]
+    try:
+        started = int(form.started_at.data or 0)
+    except ValueError:
+        started = 0
+    if min_seconds and time.time() - started < min_seconds:
+        form.started_at.data = str(int(time.time()) - min_seconds)
+        return "too_fast"
+    return None
+
+
+def _submission_from(form, consultation) -> intake_service.Submission:
+    texts, scales, choices, segments = {}, {}, {}, {}
+    for question in consultation.questions:
+        data = form[question_field_name(question.id)].data
+        if question.kind == QuestionKind.TEXT.value:
+            texts[question.id] = data or ""
+        elif question.kind == QuestionKind.SCALE.value:
+            if data:
+                scales[question.id] = int(data)
+        elif question.kind == QuestionKind.MULTIPLE.value:
+            choices[question.id] = [int(v) for v in data or []]
+        elif data:
+            choices[question.id] = [int(data)]
+    for seg in consultation.segment_fields:
+        data = form[segment_field_name(seg.id)].data
+        values = data if isinstance(data, list) else ([data] if data else [])
+        if PREFER_NOT in values:
+            segments[seg.id] = None
+        elif values:
+            segments[seg.id] = [int(v) for v in values]
+    access_code = form.access_code.data if "access_code" in form else ""
+    return intake_service.Submission(
+        texts=texts, scales=scales, choices=choices, segments=segments, access_code=access_code or ""
+    )

@@ -1,0 +1,19 @@
+"""The data model; importing this package registers every table on the metadata."""
+from engage.models.consultation import (
+    SCALE_LABELS,
+    AccessCode,
+    Consultation,
+    ConsultationStatus,
+    Question,
+    QuestionKind,
+    QuestionOption,
+    SegmentField,
+    SegmentOption,
+)
+from engage.models.response import CHANNEL_VALUES, Answer, Channel, Receipt, Response, SegmentAnswer
+
+__all__ = [
+    "SCALE_LABELS", "AccessCode", "Consultation", "ConsultationStatus", "Question", "QuestionKind",
+    "QuestionOption", "SegmentField", "SegmentOption", "CHANNEL_VALUES", "Answer", "Channel", "Receipt",
+    "Response", "SegmentAnswer",
+]

@@ -1,0 +1,154 @@
+"""A consultation, its questions and its optional "about you" segment fields."""
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.models.base import Base
+
+
+class ConsultationStatus(str, enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class QuestionKind(str, enum.Enum):
+    TEXT = "text"
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    SCALE = "scale"
+
+
+# The agreement scale is fixed so that results stay comparable across consultations.
+SCALE_LABELS = {
+    1: "Strongly disagree",
+    2: "Disagree",
+    3: "Neither agree nor disagree",
+    4: "Agree",
+    5: "Strongly agree",
+}
+
+
+class Consultation(Base):
+    __tablename__ = "consultations"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'open', 'closed')", name="status"),
+        CheckConstraint("min_group_size >= 1", name="min_group_size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    # Plain-language intro: what the program is, why we ask, and who reads the answers.
+    description: Mapped[str] = mapped_column(Text, default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=ConsultationStatus.DRAFT.value)
+    opens_on: Mapped[dt.date | None] = mapped_column(Date)
+    closes_on: Mapped[dt.date | None] = mapped_column(Date)
+    requires_access_code: Mapped[bool] = mapped_column(Boolean, default=False)
+    min_group_size: Mapped[int] = mapped_column(Integer, default=10)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    questions: Mapped[list["Question"]] = relationship(
+        back_populates="consultation", order_by="Question.position", cascade="all, delete-orphan"
+    )
+    segment_fields: Mapped[list["SegmentField"]] = relationship(
+        back_populates="consultation", order_by="SegmentField.position", cascade="all, delete-orphan"
+    )
+    access_codes: Mapped[list["AccessCode"]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan"
+    )
+
+    def availability(self, today: dt.date) -> str:
+        """'open', 'not_open_yet', 'closed' or 'draft', judged on the given day."""
+        if self.status == ConsultationStatus.DRAFT.value:
+            return "draft"
+        if self.status == ConsultationStatus.CLOSED.value:
+            return "closed"
+        if self.opens_on and today < self.opens_on:
+            return "not_open_yet"
+        if self.closes_on and today > self.closes_on:
+            return "closed"
+        return "open"
+
+
+class Question(Base):
+    __tablename__ = "questions"
+    __table_args__ = (CheckConstraint("kind IN ('text', 'single', 'multiple', 'scale')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(16))
+    prompt: Mapped[str] = mapped_column(String(500))
+    help_text: Mapped[str] = mapped_column(Text, default="")
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_length: Mapped[int] = mapped_column(Integer, default=5000)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="questions")
+    options: Mapped[list["QuestionOption"]] = relationship(
+        back_populates="question", order_by="QuestionOption.position", cascade="all, delete-orphan"
+    )
+
+
+class QuestionOption(Base):
+    __tablename__ = "question_options"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(200))
+
+    question: Mapped[Question] = relationship(back_populates="options")
+
+
+class SegmentField(Base):
+    """An optional "about you" question (role, grade band, school, self-identified groups)."""
+
+    __tablename__ = "segment_fields"
+    __table_args__ = (UniqueConstraint("consultation_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(300))
+    help_text: Mapped[str] = mapped_column(Text, default="")
+    multiple: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Identity fields (racialized, Indigenous, ...) may get a stricter publication minimum later.
+    is_identity: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="segment_fields")
+    options: Mapped[list["SegmentOption"]] = relationship(
+        back_populates="field", order_by="SegmentOption.position", cascade="all, delete-orphan"
+    )
+
+
+class SegmentOption(Base):
+    __tablename__ = "segment_options"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    field_id: Mapped[int] = mapped_column(ForeignKey("segment_fields.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(200))
+
+    field: Mapped[SegmentField] = relationship(back_populates="options")
+
+
+class AccessCode(Base):
+    """A shared code (one per school or session) that lets people answer; it is never stored on a response."""
+
+    __tablename__ = "access_codes"
+    __table_args__ = (UniqueConstraint("consultation_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="access_codes")

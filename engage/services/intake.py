@@ -1,0 +1,181 @@
+"""Taking in anonymous responses: what is open, access codes, receipts and the one-response-per-form rule."""
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from engage.database import begin_write
+from engage.extensions import db
+from engage.models import (
+    AccessCode,
+    Answer,
+    Channel,
+    Consultation,
+    ConsultationStatus,
+    QuestionKind,
+    Receipt,
+    Response,
+    SegmentAnswer,
+)
+
+# Unambiguous alphabet: no 0/O or 1/I/L, so a code copied by hand from a screen still works.
+_RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+RECEIPT_LENGTH = 12
+
+
+class IntakeError(Exception):
+    """A submission that cannot be accepted; `reason` is a stable key the view turns into a message."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a participant sent, already shape-checked by the form.
+
+    Keys are question and segment-field ids. A segment value of None means "prefer not to say".
+    """
+
+    texts: dict[int, str] = field(default_factory=dict)
+    scales: dict[int, int] = field(default_factory=dict)
+    choices: dict[int, list[int]] = field(default_factory=dict)
+    segments: dict[int, list[int] | None] = field(default_factory=dict)
+    access_code: str = ""
+    language: str = "en"
+
+
+def list_open_consultations(*, today: dt.date) -> list[Consultation]:
+    """Consultations a participant can answer today, soonest closing first."""
+    rows = db.session.scalars(
+        select(Consultation).where(Consultation.status == ConsultationStatus.OPEN.value).order_by(Consultation.title)
+    ).all()
+    open_now = [c for c in rows if c.availability(today) == "open"]
+    return sorted(open_now, key=lambda c: (c.closes_on or dt.date.max, c.title))
+
+
+def get_public_consultation(*, slug: str) -> Consultation | None:
+    """A consultation the public may see (anything but a draft), or None."""
+    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+    if consultation is None or consultation.status == ConsultationStatus.DRAFT.value:
+        return None
+    return consultation
+
+
+def new_submission_key() -> str:
+    """A one-time key rendered into each form; resending the same form maps to the same receipt."""
+    return secrets.token_urlsafe(24)
+
+
+def receipt_code_for(*, submission_key: str, secret_key: str) -> str:
+    """Derive the receipt code from the form's key with an HMAC, so no table has to link the two."""
+    digest = hmac.new(secret_key.encode(), b"receipt:" + submission_key.encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest, "big")
+    chars = []
+    for _ in range(RECEIPT_LENGTH):
+        number, index = divmod(number, len(_RECEIPT_ALPHABET))
+        chars.append(_RECEIPT_ALPHABET[index])
+    code = "".join(chars)
+    return "-".join(code[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
+
+
+def normalise_receipt_code(code: str) -> str:
+    """Accept codes typed with spaces, lower case or without dashes."""
+    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
+    return "-".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
+
+
+def _hash_receipt(code: str) -> str:
+    return hashlib.sha256(normalise_receipt_code(code).encode()).hexdigest()
+
+
+def find_receipt_consultation(*, code: str) -> Consultation | None:
+    """The consultation a receipt code belongs to, or None for an unknown code."""
+    receipt = db.session.get(Receipt, _hash_receipt(code))
+    return db.session.get(Consultation, receipt.consultation_id) if receipt else None
+
+
+def check_access_code(*, consultation: Consultation, code: str) -> bool:
+    """True when the consultation needs no code or the code is one of its active codes (case-insensitive)."""
+    if not consultation.requires_access_code:
+        return True
+    wanted = code.strip().upper()
+    return any(c.active and c.code.upper() == wanted for c in consultation.access_codes) if wanted else False
+
+
+def submit_response(
+    *,
+    consultation: Consultation,
+    submission: Submission,
+    submission_key: str,
+    secret_key: str,
+    today: dt.date,
+    channel: str = Channel.ONLINE.value,
+) -> tuple[str, bool]:
+    """Store one response and its receipt; return (receipt code, created).
+
+    A second submission with the same key stores nothing and returns the first receipt with created=False.
+    Raises IntakeError when the consultation is not open or the access code is wrong.
+    """
+    if consultation.availability(today) != "open":
+        raise IntakeError("not_open")
+    if not check_access_code(consultation=consultation, code=submission.access_code):
+        raise IntakeError("access_code")
+    code = receipt_code_for(submission_key=submission_key, secret_key=secret_key)
+    code_hash = _hash_receipt(code)
+    consultation_id = consultation.id
+
+    begin_write()
+    if db.session.get(Receipt, code_hash) is not None:
+        return code, False
+    response = Response(
+        consultation_id=consultation_id, channel=channel, submitted_on=today, language=submission.language
+    )
+    response.answers = _answers_for(consultation, submission)
+    response.segment_answers = _segment_answers_for(consultation, submission)
+    db.session.add_all([response, Receipt(code_hash=code_hash, consultation_id=consultation_id)])
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # PostgreSQL: a concurrent duplicate won the race on the receipt's primary key.
+        db.session.rollback()
+        return code, False
+    return code, True
+
+
+def _answers_for(consultation: Consultation, submission: Submission) -> list[Answer]:
+    answers: list[Answer] = []
+    for question in consultation.questions:
+        valid_options = {o.id for o in question.options}
+        if question.kind == QuestionKind.TEXT.value:
+            text = submission.texts.get(question.id, "").strip()
+            if text:
+                answers.append(Answer(question_id=question.id, text=text))
+        elif question.kind == QuestionKind.SCALE.value:
+            value = submission.scales.get(question.id)
+            if value is not None:
+                answers.append(Answer(question_id=question.id, scale_value=value))
+        else:
+            for option_id in submission.choices.get(question.id, []):
+                if option_id in valid_options:
+                    answers.append(Answer(question_id=question.id, option_id=option_id))
+    return answers
+
+
+def _segment_answers_for(consultation: Consultation, submission: Submission) -> list[SegmentAnswer]:
+    rows: list[SegmentAnswer] = []
+    for segment_field in consultation.segment_fields:
+        if segment_field.id not in submission.segments:
+            continue
+        chosen = submission.segments[segment_field.id]
+        if chosen is None:
+            rows.append(SegmentAnswer(field_id=segment_field.id, option_id=None))
+            continue
+        valid = {o.id for o in segment_field.options}
+        rows.extend(SegmentAnswer(field_id=segment_field.id, option_id=o) for o in chosen if o in valid)
+    return rows

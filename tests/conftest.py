@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 
+from config import database_url
 from engage import create_app
 from engage.extensions import db
 from engage.models import (
@@ -16,7 +17,7 @@ from engage.models import (
     SegmentOption,
 )
 
-POSTGRES_URL = os.environ.get("ENGAGE_TEST_POSTGRES_URL")
+POSTGRES_URL = database_url(os.environ.get("ENGAGE_TEST_POSTGRES_URL", "")) or None
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 

@@ -5,7 +5,7 @@ import unicodedata
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from engage.models import SCALE_LABELS, Consultation, QuestionKind
@@ -48,7 +48,9 @@ class RequiredChoice:
 
     def __call__(self, form, field):
         if not field.data:
-            raise ValidationError(self.message)
+            # Replace the generic "Not a valid choice" from the choice check with what to do.
+            field.errors[:] = []
+            raise StopValidation(self.message)
 
 
 class ResponseFormBase(FlaskForm):

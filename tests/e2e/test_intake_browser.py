@@ -1,0 +1,56 @@
+"""A participant fills in and sends the demo form in a real browser, and gets a receipt."""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from engage.extensions import db
+from engage.models import Answer, Response
+from engage.services.demo import seed_demo
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def demo(live_app):
+    with live_app.app_context():
+        seed_demo(responses=0)
+        db.session.commit()
+
+
+def test_participant_fills_and_sends_the_form(demo, live_app, live_server, page):
+    page.goto(live_server + "/")
+    page.get_by_role("link", name="School Resource Officer Program Review").click()
+    assert page.get_by_role("heading", name="Who will read your answers?").is_visible()
+    page.get_by_role("link", name="Start").click()
+
+    # Send too early: the error summary lists what is missing and what was typed stays.
+    later = page.get_by_label("What should change? What would help you feel safer at school?")
+    later.fill("More counsellors, please.")
+    page.get_by_role("button", name="Send my answers").click()
+    summary = page.get_by_role("alert")
+    assert "Please fix these 3 things" in summary.inner_text()
+    assert "Please choose an answer." in summary.inner_text() and "Not a valid choice" not in summary.inner_text()
+    assert later.input_value() == "More counsellors, please."
+
+    story = page.get_by_label(re.compile("Tell us about the School Resource Officer"))
+    story.fill("The officer says hi to everyone at lunch.")
+    assert "character" in page.locator("[data-count-for]").first.inner_text()  # the live count is running
+    page.locator("fieldset", has_text="I feel safe at my school.").get_by_label("Agree", exact=True).check()
+    page.locator("fieldset", has_text="makes me feel safer").get_by_label("Strongly agree").check()
+    page.get_by_label("Teacher", exact=True).check()
+    page.locator("fieldset", has_text="Do you belong to any").get_by_label("2SLGBTQ+").check()
+    page.get_by_role("button", name="Send my answers").click()
+
+    assert page.get_by_role("heading", name="Thank you. We got your answers.").is_visible()
+    receipt = page.locator(".receipt-code").inner_text().strip()
+    assert re.fullmatch(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}", receipt)
+    with live_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+        texts = set(db.session.scalars(select(Answer.text).where(Answer.text.is_not(None))))
+        assert texts == {"The officer says hi to everyone at lunch.", "More counsellors, please."}
+
+    page.get_by_role("link", name="Check a receipt").click()
+    page.get_by_label("Receipt code").fill(receipt.lower())
+    page.get_by_role("button", name="Check").click()
+    assert page.get_by_role("heading", name="What happens next").is_visible()

@@ -26,16 +26,14 @@ def _migrate(app) -> None:
 
     with app.app_context():
         upgrade()
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
     """A SQLite file migrated once per run; each test gets its own copy."""
     path = tmp_path_factory.mktemp("template") / "engage.db"
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
-    _migrate(app)
-    with app.app_context():
-        db.engine.dispose()
+    _migrate(create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}"))
     return path
 
 

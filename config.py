@@ -17,8 +17,11 @@ def database_url(url: str) -> str:
     return url
 
 
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'engage.db'}")
     )
@@ -36,6 +39,8 @@ class Config:
     # A form's CSRF token lasts this long; after it, the answers are shown again with a fresh token.
     WTF_CSRF_TIME_LIMIT = _env_int("WTF_CSRF_TIME_LIMIT", 4 * 3600)
     DEFAULT_MIN_GROUP_SIZE = _env_int("DEFAULT_MIN_GROUP_SIZE", 10)
+    # Seconds a worker reuses a consultation's form snapshot (0 = always read it fresh).
+    CONSULTATION_CACHE_SECONDS = _env_int("CONSULTATION_CACHE_SECONDS", 5)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -50,6 +55,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret-key"
     MIN_FILL_SECONDS = 0
+    CONSULTATION_CACHE_SECONDS = 0
     SQLALCHEMY_DATABASE_URI = "sqlite://"
 
 
@@ -61,7 +67,7 @@ class ProductionConfig(Config):
     def check(cls, app_config: dict) -> None:
         """Refuse to start with the development key or a short one: sessions and receipts are signed with it."""
         key = app_config.get("SECRET_KEY") or ""
-        if key == Config.SECRET_KEY or len(key) < 32:
+        if key == DEV_SECRET_KEY or len(key) < 32:
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production "
                 "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."

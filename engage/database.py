@@ -1,8 +1,16 @@
 """Database engine tuning: SQLite gets WAL, a busy timeout and write transactions that lock up front."""
+import threading
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from engage.extensions import db
+
+# SQLite has one writer at a time. Threads of one process queue here, where the hand-over is immediate,
+# instead of in SQLite's busy handler, which sleeps 1-100 ms between retries. Processes still queue in SQLite.
+_sqlite_writer = threading.Lock()
+_HOLDS_WRITER = "engage_holds_sqlite_writer"
 
 # Execution option that asks the SQLite "begin" hook for BEGIN IMMEDIATE instead of a deferred BEGIN.
 _IMMEDIATE = "engage_sqlite_immediate"
@@ -44,4 +52,20 @@ def begin_write() -> None:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() called with unflushed changes in the session")
         session.commit()
-    session.connection(execution_options={_IMMEDIATE: True})
+    if db.engine.dialect.name == "sqlite" and not session.info.get(_HOLDS_WRITER):
+        _sqlite_writer.acquire()
+        session.info[_HOLDS_WRITER] = True
+    try:
+        session.connection(execution_options={_IMMEDIATE: True})
+    except BaseException:
+        # No transaction began, so the end-of-transaction hook will not run: let go here.
+        if session.info.pop(_HOLDS_WRITER, False):
+            _sqlite_writer.release()
+        raise
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release_writer(session, transaction) -> None:
+    # Fires on commit, rollback and close alike, so the lock cannot outlive the transaction.
+    if transaction.parent is None and session.info.pop(_HOLDS_WRITER, False):
+        _sqlite_writer.release()

@@ -1,12 +1,16 @@
 """The app factory: configurations, production's refusal of a weak key, and SQLite's tuning."""
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from engage import create_app
 from engage.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_testing_config_is_applied(app):
@@ -20,6 +24,15 @@ def test_production_refuses_default_secret_key(monkeypatch):
         create_app("production", SECRET_KEY="dev-only-not-secret")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production", SECRET_KEY="short")
+
+
+def test_production_takes_its_key_from_the_environment(tmp_path):
+    """Run in a fresh interpreter, because config.py reads the environment when it is imported."""
+    env = {"PATH": os.environ.get("PATH", ""), "SECRET_KEY": "k" * 48, "ENGAGE_CONFIG": "production",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
+    code = "from engage import create_app; app = create_app(); print(app.config['SECRET_KEY'] == 'k' * 48)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "True", out.stderr
 
 
 def test_production_starts_with_a_real_key(tmp_path):

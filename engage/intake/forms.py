@@ -1,4 +1,5 @@
 """Form classes built at request time from a consultation's questions; they check shape only."""
+import functools
 import time
 import unicodedata
 
@@ -8,7 +9,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from engage.models import SCALE_LABELS, Consultation, QuestionKind
+from engage.models import SCALE_LABELS, QuestionKind
+from engage.services.snapshots import ConsultationView
 
 PREFER_NOT = "prefer_not"
 _KEPT_CONTROLS = {"\n", "\t"}
@@ -70,8 +72,17 @@ def segment_field_name(field_id: int) -> str:
     return f"s{field_id}"
 
 
-def build_response_form(consultation: Consultation, *, text_limit: int, formdata=None, **kwargs) -> ResponseFormBase:
-    """Make and instantiate the form class for this consultation's questions and "about you" fields."""
+def build_response_form(consultation: ConsultationView, *, text_limit: int, formdata=None, **kwargs) -> ResponseFormBase:
+    """Instantiate the form for this consultation's questions and "about you" fields."""
+    form = response_form_class(consultation, text_limit)(formdata=formdata, **kwargs)
+    if not form.started_at.data:
+        form.started_at.data = str(int(time.time()))
+    return form
+
+
+@functools.lru_cache(maxsize=64)
+def response_form_class(consultation: ConsultationView, text_limit: int) -> type[ResponseFormBase]:
+    """Make the form class once per snapshot: equal snapshots share a class, an edited one gets a new class."""
 
     class ResponseForm(ResponseFormBase):
         pass
@@ -94,11 +105,7 @@ def build_response_form(consultation: Consultation, *, text_limit: int, formdata
             segment_field_name(seg.id),
             field_class(seg.label, description=seg.help_text, choices=choices, validators=[Optional()]),
         )
-
-    form = ResponseForm(formdata=formdata, **kwargs)
-    if not form.started_at.data:
-        form.started_at.data = str(int(time.time()))
-    return form
+    return ResponseForm
 
 
 def _question_field(question, text_limit: int) -> Field:

@@ -13,6 +13,7 @@ from engage.intake.forms import (
 )
 from engage.models import QuestionKind
 from engage.services import intake as intake_service
+from engage.services.snapshots import get_consultation_view
 
 bp = Blueprint("intake", __name__)
 
@@ -120,7 +121,7 @@ def show_outcome(slug: str):
 
 
 def _consultation_or_404(slug: str):
-    consultation = intake_service.get_public_consultation(slug=slug)
+    consultation = get_consultation_view(slug=slug, max_age=current_app.config["CONSULTATION_CACHE_SECONDS"])
     if consultation is None:
         abort(404)
     return consultation

@@ -31,6 +31,19 @@ SCALE_LABELS = {
 }
 
 
+def availability(status: str, opens_on: dt.date | None, closes_on: dt.date | None, today: dt.date) -> str:
+    """'open', 'not_open_yet', 'closed' or 'draft' for a consultation's status and dates, judged on `today`."""
+    if status == ConsultationStatus.DRAFT.value:
+        return "draft"
+    if status == ConsultationStatus.CLOSED.value:
+        return "closed"
+    if opens_on and today < opens_on:
+        return "not_open_yet"
+    if closes_on and today > closes_on:
+        return "closed"
+    return "open"
+
+
 class Consultation(Base):
     __tablename__ = "consultations"
     __table_args__ = (
@@ -64,16 +77,7 @@ class Consultation(Base):
     )
 
     def availability(self, today: dt.date) -> str:
-        """'open', 'not_open_yet', 'closed' or 'draft', judged on the given day."""
-        if self.status == ConsultationStatus.DRAFT.value:
-            return "draft"
-        if self.status == ConsultationStatus.CLOSED.value:
-            return "closed"
-        if self.opens_on and today < self.opens_on:
-            return "not_open_yet"
-        if self.closes_on and today > self.closes_on:
-            return "closed"
-        return "open"
+        return availability(self.status, self.opens_on, self.closes_on, today)
 
 
 class Question(Base):

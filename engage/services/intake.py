@@ -21,6 +21,8 @@ from engage.models import (
     Response,
     SegmentAnswer,
 )
+from engage.models.consultation import availability
+from engage.services.snapshots import ConsultationView
 
 # Unambiguous alphabet: no 0/O or 1/I/L, so a code copied by hand from a screen still works.
 _RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -59,14 +61,6 @@ def list_open_consultations(*, today: dt.date) -> list[Consultation]:
     return sorted(open_now, key=lambda c: (c.closes_on or dt.date.max, c.title))
 
 
-def get_public_consultation(*, slug: str) -> Consultation | None:
-    """A consultation the public may see (anything but a draft), or None."""
-    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
-    if consultation is None or consultation.status == ConsultationStatus.DRAFT.value:
-        return None
-    return consultation
-
-
 def new_submission_key() -> str:
     """A one-time key rendered into each form; resending the same form maps to the same receipt."""
     return secrets.token_urlsafe(24)
@@ -100,17 +94,16 @@ def find_receipt_consultation(*, code: str) -> Consultation | None:
     return db.session.get(Consultation, receipt.consultation_id) if receipt else None
 
 
-def check_access_code(*, consultation: Consultation, code: str) -> bool:
+def check_access_code(*, consultation: ConsultationView, code: str) -> bool:
     """True when the consultation needs no code or the code is one of its active codes (case-insensitive)."""
     if not consultation.requires_access_code:
         return True
-    wanted = code.strip().upper()
-    return any(c.active and c.code.upper() == wanted for c in consultation.access_codes) if wanted else False
+    return code.strip().upper() in consultation.access_codes
 
 
 def submit_response(
     *,
-    consultation: Consultation,
+    consultation: ConsultationView,
     submission: Submission,
     submission_key: str,
     secret_key: str,
@@ -120,10 +113,9 @@ def submit_response(
     """Store one response and its receipt; return (receipt code, created).
 
     A second submission with the same key stores nothing and returns the first receipt with created=False.
-    Raises IntakeError when the consultation is not open or the access code is wrong.
+    Raises IntakeError when the consultation is not open or the access code is wrong. The form snapshot may
+    be a few seconds old, so whether the consultation is open is checked again inside the write transaction.
     """
-    if consultation.availability(today) != "open":
-        raise IntakeError("not_open")
     if not check_access_code(consultation=consultation, code=submission.access_code):
         raise IntakeError("access_code")
     code = receipt_code_for(submission_key=submission_key, secret_key=secret_key)
@@ -131,6 +123,11 @@ def submit_response(
     consultation_id = consultation.id
 
     begin_write()
+    current = db.session.execute(
+        select(Consultation.status, Consultation.opens_on, Consultation.closes_on).where(Consultation.id == consultation_id)
+    ).one_or_none()
+    if current is None or availability(*current, today) != "open":
+        raise IntakeError("not_open")
     if db.session.get(Receipt, code_hash) is not None:
         return code, False
     response = Response(
@@ -148,7 +145,7 @@ def submit_response(
     return code, True
 
 
-def _answers_for(consultation: Consultation, submission: Submission) -> list[Answer]:
+def _answers_for(consultation: ConsultationView, submission: Submission) -> list[Answer]:
     answers: list[Answer] = []
     for question in consultation.questions:
         valid_options = {o.id for o in question.options}
@@ -167,7 +164,7 @@ def _answers_for(consultation: Consultation, submission: Submission) -> list[Ans
     return answers
 
 
-def _segment_answers_for(consultation: Consultation, submission: Submission) -> list[SegmentAnswer]:
+def _segment_answers_for(consultation: ConsultationView, submission: Submission) -> list[SegmentAnswer]:
     rows: list[SegmentAnswer] = []
     for segment_field in consultation.segment_fields:
         if segment_field.id not in submission.segments:

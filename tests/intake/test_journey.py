@@ -135,7 +135,7 @@ def test_expired_csrf_token_keeps_every_answer(client, app, make_consultation):
     assert response.status_code == 422
     assert "Your answers are still below" in page
     assert "Please keep my words" in page
-    assert re.search(rf'<input checked [^>]*id="q{ids["scale1"]}-3"', page)  # "Agree" is still chosen
+    assert re.search(rf'<input [^>]*id="q{ids["scale1"]}-3"[^>]* checked>', page)  # "Agree" is still chosen
     assert count(app, Response) == 0
     # The page carries a fresh token, so sending it again works.
     retry = {k: v for k, v in data.items()} | {"csrf_token": fresh_form(client, "school-safety")["csrf_token"]}
@@ -191,3 +191,18 @@ def test_receipt_code_leads_to_the_consultation(client, app, make_consultation):
     assert found.status_code == 303 and found.headers["Location"].endswith("/c/school-safety/outcome")
     missing = client.post("/receipt", data={"code": "AAAA-BBBB-CCCC", "csrf_token": token})
     assert missing.status_code == 404 and "could not find that code" in missing.get_data(as_text=True)
+
+
+def test_closing_is_honoured_even_while_the_form_snapshot_is_cached(client, app, make_consultation):
+    from engage.models import Consultation
+
+    app.config["CONSULTATION_CACHE_SECONDS"] = 60
+    consultation_id = make_consultation(slug="cached-close")
+    data = fresh_form(client, "cached-close") | valid_answers(app, "cached-close", text="typed before it closed")
+    with app.app_context():
+        db.session.get(Consultation, consultation_id).status = "closed"
+        db.session.commit()
+    response = client.post("/c/cached-close/respond", data=data)
+    assert response.status_code == 409
+    assert "typed before it closed" in response.get_data(as_text=True)
+    assert count(app, Response) == 0

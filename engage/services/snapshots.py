@@ -1,0 +1,133 @@
+"""Immutable, briefly cached snapshots of a consultation's public form, so the busiest page needs no queries.
+
+Every participant sees the same questions, so the form is built from a snapshot that each worker keeps for
+a few seconds (CONSULTATION_CACHE_SECONDS). Anything that must be exact, such as whether the consultation
+is still open when an answer is stored, is checked again against the database in the write transaction.
+"""
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from engage.extensions import db
+from engage.models import Consultation, ConsultationStatus, Question, SegmentField
+from engage.models.consultation import availability
+
+
+@dataclass(frozen=True)
+class OptionView:
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    id: int
+    position: int
+    kind: str
+    prompt: str
+    help_text: str
+    required: bool
+    max_length: int
+    options: tuple[OptionView, ...]
+
+
+@dataclass(frozen=True)
+class SegmentFieldView:
+    id: int
+    key: str
+    position: int
+    label: str
+    help_text: str
+    multiple: bool
+    is_identity: bool
+    options: tuple[OptionView, ...]
+
+
+@dataclass(frozen=True)
+class ConsultationView:
+    id: int
+    slug: str
+    title: str
+    summary: str
+    description: str
+    purpose: str
+    audience: str
+    status: str
+    opens_on: dt.date | None
+    closes_on: dt.date | None
+    requires_access_code: bool
+    min_group_size: int
+    is_demo: bool
+    questions: tuple[QuestionView, ...]
+    segment_fields: tuple[SegmentFieldView, ...]
+    access_codes: frozenset[str]  # active codes, upper case
+
+    def availability(self, today: dt.date) -> str:
+        return availability(self.status, self.opens_on, self.closes_on, today)
+
+
+_cache: dict[str, tuple[float, ConsultationView | None]] = {}
+_lock = threading.Lock()
+
+
+def get_consultation_view(*, slug: str, max_age: float) -> ConsultationView | None:
+    """The public snapshot of a consultation (None for unknown or draft), at most `max_age` seconds old."""
+    now = time.monotonic()
+    cached = _cache.get(slug)
+    if cached is not None and now - cached[0] < max_age:
+        return cached[1]
+    view = _load(slug)
+    if max_age > 0:
+        with _lock:
+            if len(_cache) > 1000:  # unknown slugs are cached too; keep a bot from growing this forever
+                _cache.clear()
+            _cache[slug] = (now, view)
+    return view
+
+
+def clear_consultation_views() -> None:
+    """Forget every snapshot in this process (after an edit made here)."""
+    with _lock:
+        _cache.clear()
+
+
+def _load(slug: str) -> ConsultationView | None:
+    consultation = db.session.scalar(
+        select(Consultation)
+        .where(Consultation.slug == slug, Consultation.status != ConsultationStatus.DRAFT.value)
+        .options(
+            selectinload(Consultation.questions).selectinload(Question.options),
+            selectinload(Consultation.segment_fields).selectinload(SegmentField.options),
+            selectinload(Consultation.access_codes),
+        )
+    )
+    if consultation is None:
+        return None
+    return ConsultationView(
+        id=consultation.id, slug=consultation.slug, title=consultation.title, summary=consultation.summary,
+        description=consultation.description, purpose=consultation.purpose, audience=consultation.audience,
+        status=consultation.status, opens_on=consultation.opens_on, closes_on=consultation.closes_on,
+        requires_access_code=consultation.requires_access_code, min_group_size=consultation.min_group_size,
+        is_demo=consultation.is_demo,
+        questions=tuple(
+            QuestionView(
+                id=q.id, position=q.position, kind=q.kind, prompt=q.prompt, help_text=q.help_text,
+                required=q.required, max_length=q.max_length,
+                options=tuple(OptionView(o.id, o.label) for o in q.options),
+            )
+            for q in consultation.questions
+        ),
+        segment_fields=tuple(
+            SegmentFieldView(
+                id=f.id, key=f.key, position=f.position, label=f.label, help_text=f.help_text,
+                multiple=f.multiple, is_identity=f.is_identity,
+                options=tuple(OptionView(o.id, o.label) for o in f.options),
+            )
+            for f in consultation.segment_fields
+        ),
+        access_codes=frozenset(c.code.upper() for c in consultation.access_codes if c.active),
+    )

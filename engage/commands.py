@@ -1,5 +1,6 @@
 """Flask CLI commands: seed-demo (and, as the project grows, create-user, import, analyse, report)."""
 import click
+from flask.cli import with_appcontext
 
 from engage.extensions import db
 
@@ -7,6 +8,7 @@ from engage.extensions import db
 @click.command("seed-demo")
 @click.option("--responses", default=360, show_default=True, help="How many made-up responses to add.")
 @click.option("--seed", default=2021, show_default=True, help="Random seed, so the demo is the same every time.")
+@with_appcontext
 def seed_demo_command(responses: int, seed: int) -> None:
     """Create the demo "School Resource Officer Program Review" consultation (slug sro-review)."""
     from engage.services.demo import seed_demo

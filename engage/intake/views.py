@@ -105,7 +105,8 @@ def thanks(slug: str):
 
 @bp.route("/receipt", methods=["GET", "POST"])
 def find_receipt():
-    code = request.values.get("code", "").strip()
+    # Codes come only in a POST body: in a query string they would sit in access logs and browser history.
+    code = request.form.get("code", "").strip() if request.method == "POST" else ""
     if code:
         consultation = intake_service.find_receipt_consultation(code=code)
         if consultation is not None:

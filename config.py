@@ -42,6 +42,15 @@ class Config:
     # Seconds a worker reuses a consultation's form snapshot (0 = always read it fresh).
     CONSULTATION_CACHE_SECONDS = _env_int("CONSULTATION_CACHE_SECONDS", 5)
 
+    # argon2id cost for staff passwords (OWASP's baseline: 3 passes over 64 MiB).
+    ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)
+    STAFF_IDLE_MINUTES = _env_int("STAFF_IDLE_MINUTES", 30)
+    STAFF_SESSION_HOURS = _env_int("STAFF_SESSION_HOURS", 12)
+    # Flask-Limiter storage: memory:// in one process; REDIS_URL makes limits hold across workers and hosts.
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -56,6 +65,8 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"
     MIN_FILL_SECONDS = 0
     CONSULTATION_CACHE_SECONDS = 0
+    ARGON2_TIME_COST = 1  # fast hashing keeps the suite quick; production uses the real cost
+    ARGON2_MEMORY_COST = 1024
     SQLALCHEMY_DATABASE_URI = "sqlite://"
 
 

@@ -16,7 +16,7 @@ def create_app(config: str | type | None = None, **overrides):
     from config import CONFIGS
     from engage import commands, errors, logging_setup, security
     from engage.database import configure_engine
-    from engage.extensions import csrf, db, migrate
+    from engage.extensions import csrf, db, limiter, login_manager, migrate
 
     app = Flask(
         __name__,
@@ -37,13 +37,22 @@ def create_app(config: str | type | None = None, **overrides):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_ROOT / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.session_protection = None  # staff sessions are checked on the server instead
     with app.app_context():
         configure_engine(db.engine, busy_timeout=app.config["SQLITE_BUSY_TIMEOUT"])
 
-    from engage import models  # noqa: F401  (registers the tables for Flask-Migrate)
+    from engage import access, models  # noqa: F401  (tables for Flask-Migrate; the user loader)
+    from engage.admin.views import bp as admin_bp
+    from engage.auth.views import bp as auth_bp
     from engage.intake.views import bp as intake_bp
+    from engage.staff.views import bp as staff_bp
 
-    app.register_blueprint(intake_bp)
+    for blueprint in (intake_bp, auth_bp, staff_bp, admin_bp):
+        app.register_blueprint(blueprint)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["long_date"] = lambda day: f"{day:%B} {day.day}, {day.year}"
     logging_setup.init_app(app)

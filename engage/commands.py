@@ -1,5 +1,6 @@
 """Flask CLI commands: seed-demo (and, as the project grows, create-user, import, analyse, report)."""
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from engage.extensions import db
@@ -21,5 +22,34 @@ def seed_demo_command(responses: int, seed: int) -> None:
         click.echo(f"Demo consultation '{consultation.slug}' already exists; nothing changed.")
 
 
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", "roles", multiple=True, required=True, help="admin, facilitator, reviewer or publisher; repeatable.")
+@click.option("--name", default="", help="The person's name, shown to other staff.")
+@click.option("--password", envvar="ENGAGE_NEW_PASSWORD", default=None,
+              help="Set a password now (or ENGAGE_NEW_PASSWORD). Without one, an invitation link is printed.")
+@with_appcontext
+def create_user_command(email: str, roles: tuple[str, ...], name: str, password: str | None) -> None:
+    """Create a staff user, e.g. flask --app engage create-user ana@example.org --role reviewer."""
+    from flask import url_for
+
+    from engage.services import accounts
+    from engage.services.audit import record_event
+
+    try:
+        user = accounts.create_user(email=email, roles=list(roles), name=name, password=password)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    record_event(actor=None, action="create_user", target_type="user", target_id=user.id, details={"roles": sorted(roles)})
+    token = None if password else accounts.invite_user(user=user)
+    db.session.commit()
+    click.echo(f"Created {user.email} with roles: {', '.join(sorted(user.roles))}.")
+    if token:
+        with current_app.test_request_context():
+            path = url_for("auth.accept_invite", token=token)
+        click.echo(f"They can choose a password at this one-time link (valid 7 days): {path}")
+
+
 def init_app(app) -> None:
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_user_command)

@@ -5,6 +5,7 @@ from werkzeug.exceptions import HTTPException
 
 _MESSAGES = {
     400: ("We could not read that", "Something in what was sent could not be read. Please go back and try again."),
+    403: ("You cannot open this page", "Your account does not have the role this page needs. Ask an administrator if you need it."),
     404: ("Page not found", "We could not find that page. Check the address, or start again from the home page."),
     405: ("That did not work", "This page cannot be used that way. Please start again from the home page."),
     413: (

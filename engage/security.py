@@ -26,7 +26,8 @@ def add_headers(response):
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
     )
-    if request.method == "POST" or request.endpoint in {"intake.respond", "intake.thanks"}:
+    # Forms, confirmations and every staff page: nothing is kept in a shared computer's cache.
+    if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
     return response
 

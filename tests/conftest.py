@@ -137,3 +137,37 @@ def make_consultation(app):
             return consultation.id
 
     return make
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: a staff user with a password and the given roles; returns the user's id."""
+    from engage.services.accounts import create_user
+
+    def make(email="staff@example.org", roles=("reviewer",), consultation_ids=(), password=STAFF_PASSWORD):
+        with app.app_context():
+            user = create_user(email=email, roles=list(roles), password=password, consultation_ids=list(consultation_ids))
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Sign a staff user in through the real login form; returns the user's id."""
+
+    def login(*roles, email=None, **kwargs):
+        email = email or f"{'-'.join(roles) or 'none'}@example.org"
+        user_id = make_user(email=email, roles=roles, **kwargs)
+        from tests.helpers import hidden_inputs
+
+        hidden = hidden_inputs(client.get("/auth/login").get_data(as_text=True))  # the CSRF token, when enabled
+        response = client.post("/auth/login", data=hidden | {"email": email, "password": STAFF_PASSWORD})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return user_id
+
+    return login

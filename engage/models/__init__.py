@@ -10,10 +10,13 @@ from engage.models.consultation import (
     SegmentField,
     SegmentOption,
 )
+from engage.models.audit import AuditEvent
 from engage.models.response import CHANNEL_VALUES, Answer, Channel, Receipt, Response, SegmentAnswer
+from engage.models.user import ROLE_VALUES, ConsultationAccess, Invitation, Role, StaffSession, User, UserRole
 
 __all__ = [
     "SCALE_LABELS", "AccessCode", "Consultation", "ConsultationStatus", "Question", "QuestionKind",
     "QuestionOption", "SegmentField", "SegmentOption", "CHANNEL_VALUES", "Answer", "Channel", "Receipt",
-    "Response", "SegmentAnswer",
+    "Response", "SegmentAnswer", "AuditEvent", "ROLE_VALUES", "ConsultationAccess", "Invitation", "Role",
+    "StaffSession", "User", "UserRole",
 ]

@@ -1,0 +1,1 @@
+"""Administration: staff users, invitations and the audit log (admin role only)."""

@@ -1,0 +1,1 @@
+"""The signed-in staff home page, for every staff role."""

@@ -1,0 +1,421 @@
+"""Theme discovery: readable themes, soft memberships, an "other" bin and representative quotes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize
+from sklearn.utils.extmath import randomized_svd
+
+from engage.analysis import resources
+from engage.analysis.text import PHRASE_JOINER, Stemmer, TextPreparer, Tokenizer, is_non_answer, normalize_text
+
+__all__ = ["Theme", "ThemeDiscoverer", "ThemeResult", "discover_themes"]
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: int  # 0..K-1, ordered by size, largest first
+    label: str  # short and readable, e.g. "friendly / polite"
+    keywords: tuple[str, ...]  # readable words and phrases, most important first
+    size: int  # documents whose memberships include this theme
+    quotes: tuple[int, ...]  # indexes into the input texts, best first
+
+
+@dataclass(frozen=True)
+class ThemeResult:
+    themes: tuple[Theme, ...]
+    memberships: tuple[tuple[tuple[int, float], ...], ...]  # per text: ((theme_id, score), ...); () = other
+    non_answer: tuple[bool, ...]  # per text
+
+
+def _identity(features: list[str]) -> list[str]:
+    return features
+
+
+class ThemeDiscoverer:
+    """Find themes in short answers, scikit-learn style: settings in ``__init__``, results in ``result_``.
+
+    Words are embedded from their own corpus (PPMI over a +/-2 word window, reduced by SVD), so
+    "kind", "friendly" and "polite" land together even when two answers share no word; each
+    answer is the TF-IDF weighted mean of its word vectors, and themes are spherical k-means
+    clusters of those. Keywords, labels and quotes come back in the words people used.
+    """
+
+    def __init__(
+        self,
+        n_themes: int | None = None,
+        *,
+        random_state: int = 0,
+        max_quotes: int = 3,
+        language: str = "english",
+        tokenizer: Tokenizer | None = None,
+        stemmer: Stemmer | None = None,
+        stopwords: Collection[str] | None = None,
+        embedding_dim: int = 100,
+        window: int = 2,
+        min_df: int = 2,
+        max_df: float = 0.5,
+        max_features: int = 50000,
+        max_auto_themes: int = 30,
+        other_threshold: float = 0.3,
+        secondary_margin: float = 0.03,
+        max_memberships: int = 3,
+        max_keywords: int = 8,
+        n_init: int = 3,
+    ) -> None:
+        self.n_themes = n_themes
+        self.random_state = random_state
+        self.max_quotes = max_quotes
+        self.language = language
+        self.tokenizer = tokenizer
+        self.stemmer = stemmer
+        self.stopwords = stopwords
+        self.embedding_dim = embedding_dim
+        self.window = window
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_features = max_features
+        self.max_auto_themes = max_auto_themes
+        self.other_threshold = other_threshold
+        self.secondary_margin = secondary_margin
+        self.max_memberships = max_memberships
+        self.max_keywords = max_keywords
+        self.n_init = n_init
+
+    # -- fitting ------------------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], progress: Progress | None = None) -> ThemeDiscoverer:
+        report = progress or (lambda fraction, message: None)
+        texts = list(texts)
+        report(0.0, f"preparing {len(texts)} texts")
+        normalised = [normalize_text(t) for t in texts]
+        non_answer = [is_non_answer(t) for t in normalised]
+        # Identical answers are common ("Very good service."): every step below works on distinct
+        # answers weighted by how often they occur, which keeps 100k answers fast.
+        index: dict[str, int] = {}
+        inverse = np.array([index.setdefault(t, len(index)) for t in normalised], dtype=np.int64)
+        unique = list(index)
+        weights = np.bincount(inverse, minlength=len(unique)).astype(np.float64)
+        unique_non_answer = np.array([is_non_answer(t) for t in unique], dtype=bool)
+
+        self.preparer_ = TextPreparer(self.language, tokenizer=self.tokenizer, stemmer=self.stemmer,
+                                      stopwords=self.stopwords)
+        answers = np.flatnonzero(~unique_non_answer)
+        features = [[] for _ in unique]
+        for i, feats in zip(answers, self.preparer_.fit_transform([unique[i] for i in answers])):
+            features[i] = feats
+        report(0.25, "building vocabulary")
+
+        vectors, tfidf = self._embed_corpus(features, weights, answers)
+        report(0.45, "clustering")
+        usable = answers[np.asarray(np.abs(vectors[answers]).sum(axis=1)).ravel() > 0]
+        k = self._choose_k(vectors[usable], weights[usable]) if self.n_themes is None else int(self.n_themes)
+        k = max(0, min(k, len(usable)))
+        centroids = self._cluster(vectors[usable], weights[usable], k) if k else np.zeros((0, vectors.shape[1]))
+        report(0.7, "labelling themes")
+
+        unique_members = self._memberships(vectors, centroids, usable)
+        per_text = [unique_members[i] for i in inverse]
+        sizes = np.zeros(k, dtype=np.int64)
+        for members in per_text:
+            for theme, _ in members:
+                sizes[theme] += 1
+        # Largest first; ties keep cluster order, so ids are stable for a given seed.
+        order = sorted(range(k), key=lambda t: (-sizes[t], t))
+        rename = {old: new for new, old in enumerate(order)}
+        self.centroids_ = centroids[order] if k else centroids
+        unique_members = [tuple((rename[t], s) for t, s in m) for m in unique_members]
+        first_row = np.full(len(unique), -1, dtype=np.int64)
+        first_row[inverse[::-1]] = np.arange(len(texts))[::-1]
+
+        keywords = self._keywords(tfidf, unique_members, weights, k)
+        labels = _labels(keywords)
+        quotes = self._quotes(unique, unique_members, tfidf, unique_non_answer, first_row, k)
+        themes = tuple(
+            Theme(id=t, label=labels[t], keywords=keywords[t], size=int(sizes[order[t]]), quotes=quotes[t])
+            for t in range(k)
+        )
+        self.n_themes_ = k
+        self.result_ = ThemeResult(
+            themes=themes,
+            memberships=tuple(unique_members[i] for i in inverse),
+            non_answer=tuple(non_answer),
+        )
+        report(1.0, f"found {k} themes")
+        return self
+
+    def _embed_corpus(self, features: list[list[str]], weights: np.ndarray,
+                      answers: np.ndarray) -> tuple[np.ndarray, sp.csr_matrix]:
+        """Learn word vectors and the TF-IDF matrix; return answer vectors (unit length or zero) and TF-IDF."""
+        n_docs = len(answers)
+        min_df = self.min_df if n_docs >= 4 * self.min_df else 1
+        max_df = self.max_df if n_docs >= 20 else 1.0
+        self.vectorizer_ = CountVectorizer(analyzer=_identity, lowercase=False, min_df=min_df, max_df=max_df,
+                                           max_features=self.max_features)
+        answer_features = [features[i] for i in answers]
+        try:
+            counts = self.vectorizer_.fit_transform(answer_features)
+        except ValueError:  # nothing left after pruning: every answer is empty or unique noise
+            counts = None
+        n_unique = len(features)
+        if counts is None or counts.shape[1] == 0:
+            self.word_vectors_ = np.zeros((0, 1))
+            self.tfidf_ = TfidfTransformer(sublinear_tf=True)
+            empty = sp.csr_matrix((n_unique, 0))
+            return np.zeros((n_unique, 1)), empty
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
+        tfidf_answers = self.tfidf_.transform(counts)
+        vocabulary = self.vectorizer_.vocabulary_
+        self.word_vectors_ = self._word_vectors(answer_features, weights[answers], vocabulary)
+        # Non-answers keep an empty row, so row i is always distinct text i.
+        scatter = sp.csr_matrix((np.ones(n_docs), (answers, np.arange(n_docs))), shape=(n_unique, n_docs))
+        tfidf = (scatter @ tfidf_answers).tocsr()
+        return self._doc_vectors(tfidf), tfidf
+
+    def _word_vectors(self, features: list[list[str]], weights: np.ndarray,
+                      vocabulary: dict[str, int]) -> np.ndarray:
+        """Embed single words from their neighbours: PPMI over a small window, reduced by truncated SVD.
+
+        A narrow window finds words used in the same slot ("very kind staff", "very friendly
+        staff"), which is what groups synonyms in short feedback; phrases get the mean of their parts.
+        """
+        n_words = len(vocabulary)
+        ids, owners = [], []
+        for doc, feats in enumerate(features):
+            seq = [vocabulary[f] for f in feats if PHRASE_JOINER not in f and f in vocabulary]
+            ids.extend(seq)
+            owners.extend([doc] * len(seq))
+        ids_arr, owner_arr = np.asarray(ids, dtype=np.int64), np.asarray(owners, dtype=np.int64)
+        rows, cols, vals = [], [], []
+        for shift in range(1, self.window + 1):
+            same = owner_arr[:-shift] == owner_arr[shift:]
+            left, right = ids_arr[:-shift][same], ids_arr[shift:][same]
+            w = weights[owner_arr[:-shift][same]]
+            rows += [left, right]
+            cols += [right, left]
+            vals += [w, w]
+        if not rows or sum(len(r) for r in rows) == 0:
+            return np.zeros((n_words, 1))
+        co = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                           shape=(n_words, n_words))
+        co.sum_duplicates()
+        co.setdiag(0)
+        co.eliminate_zeros()
+        total = co.sum()
+        row_sums = np.asarray(co.sum(axis=1)).ravel()
+        # Context counts raised to 0.75 (as in word2vec) stop rare contexts from inflating PMI.
+        context = row_sums ** 0.75
+        context = context / context.sum() * total
+        coo = co.tocoo()
+        pmi = np.log(coo.data * total / (row_sums[coo.row] * context[coo.col]))
+        positive = pmi > 0
+        ppmi = sp.csr_matrix((pmi[positive], (coo.row[positive], coo.col[positive])), shape=(n_words, n_words))
+        dim = max(1, min(self.embedding_dim, n_words - 1))
+        if ppmi.nnz == 0 or n_words < 3:
+            vectors = np.eye(n_words)
+        else:
+            # Three power iterations are plenty for word vectors and a third of the default cost.
+            u, s, _ = randomized_svd(ppmi, dim, n_iter=3, random_state=self.random_state)
+            vectors = u * s
+        vectors = normalize(vectors)
+        for word, j in vocabulary.items():
+            if PHRASE_JOINER in word:
+                parts = [vocabulary.get(p) for p in word.split(PHRASE_JOINER)]
+                known = [vectors[p] for p in parts if p is not None]
+                if known:
+                    vectors[j] = normalize(np.sum(known, axis=0, keepdims=True))[0]
+        return vectors.astype(np.float32)
+
+    def _doc_vectors(self, tfidf: sp.csr_matrix) -> np.ndarray:
+        if tfidf.shape[1] == 0:
+            return np.zeros((tfidf.shape[0], 1))
+        return normalize(np.asarray(tfidf @ self.word_vectors_, dtype=np.float32))
+
+    def _cluster(self, vectors: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+        # Full k-means on up to 20k distinct answers; beyond that mini-batches keep 100k near-linear.
+        if len(vectors) <= 20000:
+            model = KMeans(k, n_init=self.n_init, random_state=self.random_state)
+        else:
+            model = MiniBatchKMeans(k, n_init=self.n_init, random_state=self.random_state, batch_size=4096)
+        model.fit(vectors, sample_weight=weights)
+        return normalize(model.cluster_centers_)
+
+    def _choose_k(self, vectors: np.ndarray, weights: np.ndarray) -> int:
+        """Pick K from corpus size, then let a silhouette check on a sample move it a little."""
+        n = int(weights.sum())
+        n_distinct = len(vectors)
+        if n_distinct < 3:
+            return min(1, n_distinct)
+        guess = int(round(np.sqrt(n / 20)))
+        upper = min(self.max_auto_themes, n_distinct - 1, max(3, 2 * guess))
+        candidates = sorted({max(2, min(upper, c)) for c in (guess - 2, guess - 1, guess, guess + 1, guess + 2, 2, 3, 4)
+                             if c <= upper})
+        rng = np.random.default_rng(self.random_state)
+        sample = rng.choice(n_distinct, size=min(n_distinct, 3000), replace=False)
+        sample.sort()
+        best_k, best_score = candidates[0], -np.inf
+        for c in candidates:
+            if c >= len(sample):
+                continue
+            labels = KMeans(c, n_init=1, random_state=self.random_state).fit_predict(vectors[sample], sample_weight=weights[sample])
+            if len(set(labels)) < 2:
+                continue
+            # A small premium per theme: silhouette alone favours too few themes on real feedback.
+            score = silhouette_score(vectors[sample], labels, metric="cosine") + 0.01 * c
+            if score > best_score:
+                best_k, best_score = c, score
+        self.k_candidates_ = tuple(candidates)
+        return best_k
+
+    # -- memberships ------------------------------------------------------------------------
+    def _memberships(self, vectors: np.ndarray, centroids: np.ndarray,
+                     usable: np.ndarray | None = None) -> list[tuple[tuple[int, float], ...]]:
+        n = len(vectors)
+        if len(centroids) == 0:
+            return [() for _ in range(n)]
+        sims = vectors @ centroids.T
+        empty = np.abs(vectors).sum(axis=1) == 0
+        if usable is not None:
+            mask = np.ones(n, dtype=bool)
+            mask[usable] = False
+            empty |= mask
+        out: list[tuple[tuple[int, float], ...]] = []
+        ranked = np.argsort(-sims, axis=1, kind="stable")[:, : self.max_memberships]
+        for i in range(n):
+            top = sims[i, ranked[i, 0]]
+            if empty[i] or top < self.other_threshold:
+                out.append(())
+                continue
+            # A second theme counts only when the answer sits almost as close to it as to the first.
+            out.append(tuple((int(t), round(float(sims[i, t]), 4)) for t in ranked[i]
+                             if sims[i, t] >= top - self.secondary_margin))
+        return out
+
+    def transform(self, texts: Sequence[str]) -> tuple[tuple[tuple[int, float], ...], ...]:
+        """Return memberships of new ``texts`` in the fitted themes (``()`` for other and non-answers)."""
+        if not hasattr(self, "result_"):
+            raise RuntimeError("ThemeDiscoverer is not fitted yet; call fit() first")
+        normalised = [normalize_text(t) for t in texts]
+        if not self.n_themes_ or self.word_vectors_.shape[0] == 0:
+            return tuple(() for _ in normalised)
+        features = self.preparer_.transform(normalised)
+        features = [[] if is_non_answer(t) else f for t, f in zip(normalised, features)]
+        tfidf = self.tfidf_.transform(self.vectorizer_.transform(features))
+        return tuple(self._memberships(self._doc_vectors(tfidf), self.centroids_))
+
+    # -- description --------------------------------------------------------------------------
+    def _keywords(self, tfidf: sp.csr_matrix, members: list, weights: np.ndarray, k: int) -> list[tuple[str, ...]]:
+        """Rank terms by how much more often a theme's answers use them than answers overall."""
+        if k == 0 or tfidf.shape[1] == 0:
+            return [() for _ in range(k)]
+        names = self.vectorizer_.get_feature_names_out()
+        present = (tfidf > 0).astype(np.float64)
+        top = np.array([m[0][0] if m else -1 for m in members])
+        assign = sp.csr_matrix((weights[top >= 0], (top[top >= 0], np.flatnonzero(top >= 0))),
+                               shape=(k, tfidf.shape[0]))
+        in_theme = np.asarray((assign @ present).todense())
+        theme_n = np.asarray(assign.sum(axis=1)).ravel()
+        overall = np.asarray(present.T @ weights).ravel()
+        p_all = (overall + 0.5) / (weights.sum() + 1)
+        out = []
+        for t in range(k):
+            p_in = (in_theme[t] + 0.5) / (theme_n[t] + 1)
+            score = p_in * np.log(p_in / p_all)
+            score[in_theme[t] < 2] = -np.inf  # a keyword must recur within the theme
+            chosen: list[str] = []
+            for j in np.argsort(-score, kind="stable"):
+                if not np.isfinite(score[j]) or score[j] <= 0 or len(chosen) >= self.max_keywords:
+                    break
+                name = names[j]
+                parts = name.split(PHRASE_JOINER)
+                if PHRASE_JOINER in name and all(p in chosen for p in parts):
+                    continue
+                if PHRASE_JOINER not in name and any(name in c.split(PHRASE_JOINER) for c in chosen):
+                    continue
+                chosen.append(name)
+            out.append(tuple(dict.fromkeys(self.preparer_.surface(c) for c in chosen)))
+        return out
+
+    def _quotes(self, unique: list[str], members: list, tfidf: sp.csr_matrix, non_answer: np.ndarray,
+                first_row: np.ndarray, k: int) -> list[tuple[int, ...]]:
+        """Pick central, mutually different answers of 1-3 complete sentences (MMR-style)."""
+        quotes: list[tuple[int, ...]] = []
+        for t in range(k):
+            candidates = sorted(
+                ((m[0][1], i) for i, m in enumerate(members) if m and m[0][0] == t and not non_answer[i]),
+                key=lambda pair: (-pair[0], pair[1]),
+            )[:60]
+            scored = []
+            for score, i in candidates:
+                quality = _quote_quality(unique[i], self.language)
+                if quality > 0:
+                    scored.append((score * quality, i))
+            chosen: list[int] = []
+            rows = tfidf[[i for _, i in scored]] if scored else None
+            sim = (rows @ rows.T).toarray() if rows is not None and rows.shape[1] else None
+            while scored and len(chosen) < self.max_quotes:
+                best, best_value = None, -np.inf
+                for pos, (score, i) in enumerate(scored):
+                    if i in chosen:
+                        continue
+                    redundancy = max((sim[pos, p] for p, (_, j) in enumerate(scored) if j in chosen), default=0.0) \
+                        if sim is not None else 0.0
+                    value = 0.7 * score - 0.3 * redundancy
+                    if value > best_value:
+                        best, best_value = i, value
+                if best is None:
+                    break
+                chosen.append(best)
+            quotes.append(tuple(int(first_row[i]) for i in chosen))
+        return quotes
+
+
+def _quote_quality(text: str, language: str) -> float:
+    """1 for 1-3 complete sentences of readable length, less for fragments, 0 for unusable text."""
+    words = len(text.split())
+    if words < 4 or words > 80:
+        return 0.0
+    sentences = resources.sent_tokenize(text, language)
+    if not sentences or len(sentences) > 3:
+        return 0.0
+    quality = 1.0
+    if not text[0].isupper() and not text[0].isdigit():
+        quality *= 0.8
+    if text[-1] not in ".!?\"')":
+        quality *= 0.8  # a trailing fragment reads worse than a full stop
+    return quality
+
+
+def _labels(keywords: list[tuple[str, ...]]) -> list[str]:
+    """Join the top two keywords ("friendly / polite"), adding a third when two labels collide."""
+    labels: list[str] = []
+    seen: set[str] = set()
+    for words in keywords:
+        label = " / ".join(words[:2]) if words else "unlabelled"
+        if label in seen and len(words) > 2:
+            label = " / ".join(words[:3])
+        seen.add(label)
+        labels.append(label)
+    return labels
+
+
+def discover_themes(
+    texts: Sequence[str],
+    *,
+    n_themes: int | None = None,
+    random_state: int = 0,
+    max_quotes: int = 3,
+    language: str = "english",
+    progress: Progress | None = None,
+) -> ThemeResult:
+    """Discover themes in ``texts``; see :class:`ThemeDiscoverer` for the method."""
+    discoverer = ThemeDiscoverer(n_themes, random_state=random_state, max_quotes=max_quotes, language=language)
+    return discoverer.fit(texts, progress=progress).result_

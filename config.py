@@ -50,6 +50,9 @@ class Config:
     # Flask-Limiter storage: memory:// in one process; REDIS_URL makes limits hold across workers and hosts.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Anonymous submissions: per browser session, and very loosely per address because a school shares one.
+    INTAKE_SESSION_LIMIT = os.environ.get("INTAKE_SESSION_LIMIT", "5 per minute;30 per hour")
+    INTAKE_ADDRESS_LIMIT = os.environ.get("INTAKE_ADDRESS_LIMIT", "600 per minute")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

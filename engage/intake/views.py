@@ -14,6 +14,7 @@ from engage.intake.forms import (
 from engage.models import QuestionKind
 from engage.services import intake as intake_service
 from engage.services.snapshots import get_consultation_view
+from engage.services.throttle import check_submission_limits
 
 bp = Blueprint("intake", __name__)
 
@@ -23,6 +24,13 @@ _INTAKE_MESSAGES = {
     "Your answers are still below. Please check them and press Send again.",
     "too_fast": "Please take a moment to check your answers, then press Send again.",
 }
+
+
+def _rate_limit_message(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    wait = "a minute" if minutes == 1 else f"{minutes} minutes"
+    return (f"Lots of answers were sent from here in a short time. Your answers are still below. "
+            f"Please wait {wait}, then press Send again.")
 
 
 def _today() -> dt.date:
@@ -71,6 +79,14 @@ def respond(slug: str):
         return render_template("intake/thanks.html", consultation=consultation, receipt=None)
     problem = _form_problem(form)
     if problem is None:
+        wait = _submission_wait()
+        if wait:
+            flash(_rate_limit_message(wait), "warning")
+            response = current_app.make_response(
+                (render_template("intake/respond.html", consultation=consultation, form=form), 429)
+            )
+            response.headers["Retry-After"] = str(wait)
+            return response
         try:
             receipt, _created = intake_service.submit_response(
                 consultation=consultation,
@@ -126,6 +142,17 @@ def _consultation_or_404(slug: str):
     if consultation is None:
         abort(404)
     return consultation
+
+
+def _submission_wait() -> int | None:
+    config = current_app.config
+    return check_submission_limits(
+        session_value=session.get("csrf_token", ""),  # Flask-WTF's random per-session value
+        address=request.remote_addr or "",
+        secret=config["SECRET_KEY"],
+        per_session=config["INTAKE_SESSION_LIMIT"],
+        per_address=config["INTAKE_ADDRESS_LIMIT"],
+    )
 
 
 def _form_problem(form) -> str | None:

@@ -79,3 +79,32 @@ def test_missing_hidden_fields_do_not_crash(client, app, make_consultation):
     response = client.post("/c/school-safety/respond", data=valid_answers(app, "school-safety"))
     assert response.status_code == 422
     assert responses(app) == 0
+
+
+def test_rate_limit_keeps_the_text_and_says_when_to_try_again(client, app, make_consultation):
+    make_consultation()
+    app.config["INTAKE_SESSION_LIMIT"] = "2 per minute"
+    for _ in range(2):
+        data = fresh_form(client, "school-safety") | valid_answers(app, "school-safety")
+        assert client.post("/c/school-safety/respond", data=data).status_code == 303
+    data = fresh_form(client, "school-safety") | valid_answers(app, "school-safety", text="third, typed with care")
+    response = client.post("/c/school-safety/respond", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert "third, typed with care" in page and "Please wait a minute" in page
+    assert responses(app) == 2
+    # Another browser (a classmate at the same school address) is not held up.
+    other = app.test_client()
+    data = fresh_form(other, "school-safety") | valid_answers(app, "school-safety")
+    assert other.post("/c/school-safety/respond", data=data).status_code == 303
+
+
+def test_address_limit_is_shared_by_a_whole_school_but_loose(client, app, make_consultation):
+    make_consultation()
+    app.config["INTAKE_ADDRESS_LIMIT"] = "3 per minute"
+    statuses = []
+    for _ in range(4):
+        browser = app.test_client()
+        data = fresh_form(browser, "school-safety") | valid_answers(app, "school-safety")
+        statuses.append(browser.post("/c/school-safety/respond", data=data).status_code)
+    assert statuses == [303, 303, 303, 429]

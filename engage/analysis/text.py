@@ -56,6 +56,8 @@ _SPACES = re.compile(r"\s+")
 # has no nested repetition of overlapping atoms, so it runs in linear time.
 _TOKEN_PATTERN = r"\w+(?:'\w+)*|[.!?;:,()]"
 _BREAK_TOKENS = frozenset(".!?;:,()")
+# What Treebank-style tokenizers leave of "can't", "won't", "shan't" once "n't" is split off.
+_CLITIC_STUBS = frozenset({"ca", "wo", "sha"})
 # Negated verbs typed without the apostrophe; like "n't" they are read as "not".
 _NEGATED = frozenset(
     "cant dont wont didnt doesnt isnt wasnt werent arent aint couldnt shouldnt wouldnt havent hasnt hadnt".split()
@@ -173,7 +175,7 @@ class TextPreparer:
             lower = lower.split("'", 1)[0]
         if lower in _BREAK_TOKENS or not any(ch.isalpha() for ch in lower) or lower[0] == "'":
             entry: tuple[str | None, str | None] = (None, None)
-        elif len(lower) < self.min_token_length or lower in self._stop:
+        elif len(lower) < self.min_token_length or lower in self._stop or lower in _CLITIC_STUBS:
             entry = (None, None)
         else:
             # Acronyms keep their capitals ("GP", "NHS"); every other word is shown lower-case.

@@ -67,7 +67,8 @@ class ThemeDiscoverer:
         max_features: int = 50000,
         max_auto_themes: int = 30,
         other_threshold: float = 0.3,
-        secondary_margin: float = 0.03,
+        secondary_share: float = 0.4,
+        mixture_ridge: float = 0.1,
         max_memberships: int = 3,
         max_keywords: int = 8,
         n_init: int = 3,
@@ -86,7 +87,8 @@ class ThemeDiscoverer:
         self.max_features = max_features
         self.max_auto_themes = max_auto_themes
         self.other_threshold = other_threshold
-        self.secondary_margin = secondary_margin
+        self.secondary_share = secondary_share
+        self.mixture_ridge = mixture_ridge
         self.max_memberships = max_memberships
         self.max_keywords = max_keywords
         self.n_init = n_init
@@ -287,17 +289,37 @@ class ThemeDiscoverer:
             mask = np.ones(n, dtype=bool)
             mask[usable] = False
             empty |= mask
+        m = min(self.max_memberships, len(centroids))
+        ranked = np.argsort(-sims, axis=1, kind="stable")[:, :m]
+        weights = self._mixture_weights(sims, centroids, ranked)
         out: list[tuple[tuple[int, float], ...]] = []
-        ranked = np.argsort(-sims, axis=1, kind="stable")[:, : self.max_memberships]
         for i in range(n):
-            top = sims[i, ranked[i, 0]]
-            if empty[i] or top < self.other_threshold:
+            if empty[i] or sims[i, ranked[i, 0]] < self.other_threshold:
                 out.append(())
                 continue
-            # A second theme counts only when the answer sits almost as close to it as to the first.
-            out.append(tuple((int(t), round(float(sims[i, t]), 4)) for t in ranked[i]
-                             if sims[i, t] >= top - self.secondary_margin))
+            # The nearest theme always counts; another counts when it explains a good share of the answer.
+            top = weights[i, 0]
+            members = [(int(ranked[i, 0]), top)] + [
+                (int(t), w) for t, w in zip(ranked[i, 1:], weights[i, 1:]) if w >= self.secondary_share * top
+            ]
+            out.append(tuple((t, round(float(min(max(w, 1e-4), 1.0)), 4)) for t, w in members))
         return out
+
+    def _mixture_weights(self, sims: np.ndarray, centroids: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+        """Explain each answer as a mix of its nearest themes: ridge least squares on their centroids.
+
+        An answer about two themes sits between their centroids, so both get a large weight; an
+        answer about one theme gets a small or negative weight on the runner-up. Batched, so
+        100k answers cost one small solve each in C.
+        """
+        gram = centroids @ centroids.T
+        n, m = ranked.shape
+        g = gram[ranked[:, :, None], ranked[:, None, :]] + self.mixture_ridge * np.eye(m)
+        b = np.take_along_axis(sims, ranked, axis=1)
+        w = np.linalg.solve(g, b[:, :, None])[:, :, 0]
+        # The nearest theme's weight is its similarity; only the runners-up are judged by mixing.
+        w[:, 0] = b[:, 0]
+        return w
 
     def transform(self, texts: Sequence[str]) -> tuple[tuple[tuple[int, float], ...], ...]:
         """Return memberships of new ``texts`` in the fitted themes (``()`` for other and non-answers)."""

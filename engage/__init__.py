@@ -49,9 +49,10 @@ def create_app(config: str | type | None = None, **overrides):
     from engage.admin.views import bp as admin_bp
     from engage.auth.views import bp as auth_bp
     from engage.intake.views import bp as intake_bp
+    from engage.review.views import bp as review_bp
     from engage.staff.views import bp as staff_bp
 
-    for blueprint in (intake_bp, auth_bp, staff_bp, admin_bp):
+    for blueprint in (intake_bp, auth_bp, staff_bp, admin_bp, review_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["long_date"] = lambda day: f"{day:%B} {day.day}, {day.year}"

@@ -10,6 +10,7 @@ from engage.models.consultation import (
     SegmentField,
     SegmentOption,
 )
+from engage.models.analysis import AnalysisRun, CommentAnalysis, MachineTheme, RunStatus
 from engage.models.audit import AuditEvent
 from engage.models.response import CHANNEL_VALUES, Answer, Channel, Receipt, Response, SegmentAnswer
 from engage.models.user import ROLE_VALUES, ConsultationAccess, Invitation, Role, StaffSession, User, UserRole
@@ -18,5 +19,5 @@ __all__ = [
     "SCALE_LABELS", "AccessCode", "Consultation", "ConsultationStatus", "Question", "QuestionKind",
     "QuestionOption", "SegmentField", "SegmentOption", "CHANNEL_VALUES", "Answer", "Channel", "Receipt",
     "Response", "SegmentAnswer", "AuditEvent", "ROLE_VALUES", "ConsultationAccess", "Invitation", "Role",
-    "StaffSession", "User", "UserRole",
+    "StaffSession", "User", "UserRole", "AnalysisRun", "CommentAnalysis", "MachineTheme", "RunStatus",
 ]

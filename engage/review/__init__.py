@@ -1,0 +1,1 @@
+"""The review workspace for review working groups (reviewer role)."""

@@ -1,0 +1,21 @@
+"""Review forms, shape only."""
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional
+
+
+class StartRunForm(FlaskForm):
+    question = SelectField("Which answers", coerce=int)
+    n_themes = IntegerField(
+        "Number of themes", description="Leave empty to let the analysis choose.",
+        validators=[Optional(), NumberRange(min=2, max=60, message="Choose between 2 and 60, or leave it empty.")],
+    )
+
+
+def build_start_run_form(text_questions, **kwargs) -> StartRunForm:
+    form = StartRunForm(**kwargs)
+    form.question.choices = [SelectChoice(0, "All open-text questions")] + [
+        SelectChoice(q.id, q.prompt) for q in text_questions
+    ]
+    return form

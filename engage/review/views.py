@@ -1,0 +1,78 @@
+"""Review views: start analysis runs, watch them, and read the themes they found."""
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from engage.access import require_consultation, require_roles
+from engage.extensions import db
+from engage.models import AnalysisRun, Answer, Consultation, QuestionKind, Role, RunStatus
+from engage.review.forms import build_start_run_form
+from engage.services import analysis_runs
+from engage.services.audit import record_event
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+bp.before_request(require_roles(Role.REVIEWER.value))
+
+
+def _consultation(slug: str) -> Consultation:
+    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug)) or abort(404)
+    require_consultation(consultation.id)
+    return consultation
+
+
+def _run(consultation: Consultation, version: int) -> AnalysisRun:
+    return db.session.scalar(
+        select(AnalysisRun).where(AnalysisRun.consultation_id == consultation.id, AnalysisRun.version == version)
+    ) or abort(404)
+
+
+@bp.route("/<slug>/runs", methods=["GET", "POST"])
+def list_runs(slug: str):
+    consultation = _consultation(slug)
+    form = build_start_run_form([q for q in consultation.questions if q.kind == QuestionKind.TEXT.value])
+    if form.validate_on_submit():
+        try:
+            run = analysis_runs.start_analysis(
+                consultation=consultation, user=current_user, question_id=int(form.question.data) or None,
+                n_themes=form.n_themes.data,
+            )
+        except analysis_runs.RunError as error:
+            form.question.errors.append(str(error))
+        else:
+            record_event(actor=current_user, action="start_analysis", target_type="analysis_run", target_id=run.id,
+                         details={"version": run.version, "question_id": run.question_id})
+            db.session.commit()
+            analysis_runs.dispatch_run(run_id=run.id)
+            return redirect(url_for("review.show_run", slug=slug, version=run.version), code=303)
+    runs = db.session.scalars(
+        select(AnalysisRun).where(AnalysisRun.consultation_id == consultation.id).order_by(AnalysisRun.version.desc())
+    ).all()
+    return render_template("review/list_runs.html", consultation=consultation, runs=runs, form=form), 422 if form.errors else 200
+
+
+@bp.route("/<slug>/runs/<int:version>")
+def show_run(slug: str, version: int):
+    consultation = _consultation(slug)
+    run = _run(consultation, version)
+    quotes = {}
+    if run.status == RunStatus.DONE.value:
+        quotes = _quote_texts(run, consultation)
+    return render_template("review/show_run.html", consultation=consultation, run=run, quotes=quotes)
+
+
+@bp.route("/<slug>/runs/<int:version>/status.json")
+def show_run_status(slug: str, version: int):
+    run = _run(_consultation(slug), version)
+    return jsonify(status=run.status, progress=round(run.progress, 3), message=run.message)
+
+
+def _quote_texts(run: AnalysisRun, consultation: Consultation) -> dict[str, str]:
+    """Quotes as reviewers see them on the board: with personal details already replaced by placeholders."""
+    import uuid
+
+    from engage.analysis.pii import scrub_pii
+
+    ids = {uuid.UUID(i) for t in run.themes for i in t.quote_answer_ids}
+    schools = [o.label for f in consultation.segment_fields if f.key == "school" for o in f.options]
+    rows = db.session.execute(select(Answer.id, Answer.text).where(Answer.id.in_(ids))) if ids else []
+    return {str(answer_id): scrub_pii(text, schools=schools) for answer_id, text in rows}

@@ -12,6 +12,17 @@ from engage.models.consultation import (
 )
 from engage.models.analysis import AnalysisRun, CommentAnalysis, MachineTheme, RunStatus
 from engage.models.audit import AuditEvent
+from engage.models.coding import (
+    Code,
+    CodingSample,
+    CodingSampleItem,
+    CommentFlag,
+    Finding,
+    QuestionRevision,
+    SampleCoding,
+    Suggestion,
+    Theme,
+)
 from engage.models.response import CHANNEL_VALUES, Answer, Channel, Receipt, Response, SegmentAnswer
 from engage.models.user import ROLE_VALUES, ConsultationAccess, Invitation, Role, StaffSession, User, UserRole
 
@@ -20,4 +31,6 @@ __all__ = [
     "QuestionOption", "SegmentField", "SegmentOption", "CHANNEL_VALUES", "Answer", "Channel", "Receipt",
     "Response", "SegmentAnswer", "AuditEvent", "ROLE_VALUES", "ConsultationAccess", "Invitation", "Role",
     "StaffSession", "User", "UserRole", "AnalysisRun", "CommentAnalysis", "MachineTheme", "RunStatus",
+    "Code", "CodingSample", "CodingSampleItem", "CommentFlag", "Finding", "QuestionRevision", "SampleCoding",
+    "Suggestion", "Theme",
 ]

@@ -2,7 +2,8 @@
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.models.base import Base
@@ -65,6 +66,14 @@ class Consultation(Base):
     requires_access_code: Mapped[bool] = mapped_column(Boolean, default=False)
     min_group_size: Mapped[int] = mapped_column(Integer, default=10)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who receives possible safeguarding disclosures, and what they are told to do with them.
+    safeguarding_role: Mapped[str] = mapped_column(String(20), default="admin", server_default="admin")
+    safeguarding_guidance: Mapped[str] = mapped_column(
+        Text,
+        default="Read the comment in full. If it suggests a child may be at risk, follow your organisation's "
+        "child-protection procedure today. Engage holds nothing that identifies the writer.",
+        server_default="",
+    )
 
     questions: Mapped[list["Question"]] = relationship(
         back_populates="consultation", order_by="Question.position", cascade="all, delete-orphan"
@@ -92,6 +101,8 @@ class Question(Base):
     help_text: Mapped[str] = mapped_column(Text, default="")
     required: Mapped[bool] = mapped_column(Boolean, default=False)
     max_length: Mapped[int] = mapped_column(Integer, default=5000)
+    # A closed question is no longer asked; its answers stay.
+    closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     consultation: Mapped[Consultation] = relationship(back_populates="questions")
     options: Mapped[list["QuestionOption"]] = relationship(
@@ -139,6 +150,8 @@ class SegmentOption(Base):
     field_id: Mapped[int] = mapped_column(ForeignKey("segment_fields.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     label: Mapped[str] = mapped_column(String(200))
+    # The group's share of the population being consulted (0-1), if known, to show who is under-heard.
+    expected_share: Mapped[float | None] = mapped_column(Float)
 
     field: Mapped[SegmentField] = relationship(back_populates="options")
 

@@ -57,6 +57,8 @@ class Answer(Base):
     response_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
     text: Mapped[str | None] = mapped_column(Text)
+    # Set by a reviewer's redaction; shown instead of `text` to everyone but admins.
+    redacted_text: Mapped[str | None] = mapped_column(Text)
     scale_value: Mapped[int | None] = mapped_column(SmallInteger)
     option_id: Mapped[int | None] = mapped_column(ForeignKey("question_options.id", ondelete="CASCADE"))
 

@@ -1,4 +1,4 @@
-"""Review views: start analysis runs, watch them, and read the themes they found."""
+"""The review blueprint and its analysis-run views; other review areas add their routes from sibling modules."""
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,7 +14,8 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 bp.before_request(require_roles(Role.REVIEWER.value))
 
 
-def _consultation(slug: str) -> Consultation:
+def consultation_or_404(slug: str) -> Consultation:
+    """The consultation for a review URL, or 404 when it is unknown or outside the user's scope."""
     consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug)) or abort(404)
     require_consultation(consultation.id)
     return consultation
@@ -28,7 +29,7 @@ def _run(consultation: Consultation, version: int) -> AnalysisRun:
 
 @bp.route("/<slug>/runs", methods=["GET", "POST"])
 def list_runs(slug: str):
-    consultation = _consultation(slug)
+    consultation = consultation_or_404(slug)
     form = build_start_run_form([q for q in consultation.questions if q.kind == QuestionKind.TEXT.value])
     if form.validate_on_submit():
         try:
@@ -52,7 +53,7 @@ def list_runs(slug: str):
 
 @bp.route("/<slug>/runs/<int:version>")
 def show_run(slug: str, version: int):
-    consultation = _consultation(slug)
+    consultation = consultation_or_404(slug)
     run = _run(consultation, version)
     quotes = {}
     if run.status == RunStatus.DONE.value:
@@ -62,7 +63,7 @@ def show_run(slug: str, version: int):
 
 @bp.route("/<slug>/runs/<int:version>/status.json")
 def show_run_status(slug: str, version: int):
-    run = _run(_consultation(slug), version)
+    run = _run(consultation_or_404(slug), version)
     return jsonify(status=run.status, progress=round(run.progress, 3), message=run.message)
 
 
@@ -76,3 +77,7 @@ def _quote_texts(run: AnalysisRun, consultation: Consultation) -> dict[str, str]
     schools = [o.label for f in consultation.segment_fields if f.key == "school" for o in f.options]
     rows = db.session.execute(select(Answer.id, Answer.text).where(Answer.id.in_(ids))) if ids else []
     return {str(answer_id): scrub_pii(text, schools=schools) for answer_id, text in rows}
+
+
+# Each area of the workspace registers its routes on `bp` (they import it from here).
+from engage.review import coding, comments, flags, segments, themes  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Review workspace: coding (routes are registered on engage.review.views.bp)."""

@@ -1,0 +1,1 @@
+"""Review workspace: comments (routes are registered on engage.review.views.bp)."""

@@ -1,0 +1,1 @@
+"""Review workspace: flags (routes are registered on engage.review.views.bp)."""

@@ -1,0 +1,1 @@
+"""Review workspace: segments (routes are registered on engage.review.views.bp)."""

@@ -1,0 +1,1 @@
+"""Review workspace: themes (routes are registered on engage.review.views.bp)."""

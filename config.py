@@ -68,6 +68,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"
     MIN_FILL_SECONDS = 0
     CONSULTATION_CACHE_SECONDS = 0
+    INTAKE_SESSION_LIMIT = "1000 per minute"  # tests that check limits set their own
     ARGON2_TIME_COST = 1  # fast hashing keeps the suite quick; production uses the real cost
     ARGON2_MEMORY_COST = 1024
     SQLALCHEMY_DATABASE_URI = "sqlite://"

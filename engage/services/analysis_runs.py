@@ -17,6 +17,7 @@ from engage.models import (
     AnalysisRun,
     Answer,
     CommentAnalysis,
+    CommentFlag,
     Consultation,
     MachineTheme,
     Question,
@@ -147,6 +148,21 @@ def _school_names(consultation_id: int) -> list[str]:
     return [o.label for o in field.options] if field else []
 
 
+def _flag_comments(ids, pii, flags) -> None:
+    """Open a flag for personal details or a possible safeguarding concern, once per comment and kind."""
+    wanted = {(answer_id, "pii"): kinds for answer_id, kinds in zip(ids, pii) if kinds}
+    wanted |= {(answer_id, "safeguarding"): kinds for answer_id, kinds in zip(ids, flags) if kinds}
+    if not wanted:
+        return
+    existing = {tuple(row) for row in db.session.execute(
+        select(CommentFlag.answer_id, CommentFlag.kind).where(CommentFlag.answer_id.in_({a for a, _ in wanted}))
+    )}
+    db.session.add_all(
+        CommentFlag(answer_id=answer_id, kind=kind, source="machine", details=sorted(set(kinds)))
+        for (answer_id, kind), kinds in wanted.items() if (answer_id, kind) not in existing
+    )
+
+
 def _store(run: AnalysisRun, ids, sentiment, result, pii, flags) -> None:
     begin_write()
     run = db.session.get(AnalysisRun, run.id)
@@ -162,6 +178,7 @@ def _store(run: AnalysisRun, ids, sentiment, result, pii, flags) -> None:
     db.session.add_all(machine)
     db.session.flush()
     theme_ids = {t.position: t.id for t in machine}
+    _flag_comments(ids, pii, flags)
     db.session.add_all(
         CommentAnalysis(
             run_id=run.id, answer_id=answer_id,

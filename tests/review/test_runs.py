@@ -31,7 +31,8 @@ def test_a_run_stores_themes_and_every_comments_analysis(app, demo):
     run_id = _start_and_execute(app, demo)
     with app.app_context():
         run = db.session.get(AnalysisRun, run_id)
-        assert run.status == "done" and run.progress == 1.0 and run.version == 1
+        assert run.status == "done", run.error
+        assert run.progress == 1.0 and run.version == 1
         assert run.n_comments > 80  # two open-text questions, the second one optional
         assert db.session.scalar(select(func.count()).select_from(CommentAnalysis).where(CommentAnalysis.run_id == run_id)) == run.n_comments
         assert 2 <= len(run.themes) and all(t.label and t.keywords and t.size > 0 for t in run.themes)
@@ -92,3 +93,23 @@ def test_reviewer_outside_the_scope_cannot_see_the_runs(app, client, demo, login
     other = make_consultation("other-one")
     login_as("reviewer", consultation_ids=[other])
     assert client.get("/review/sro-review/runs").status_code == 404
+
+
+def test_a_run_opens_flags_once_per_comment_and_kind(app, make_consultation, client):
+    from engage.models import CommentFlag
+    from tests.helpers import fresh_form, valid_answers
+
+    make_consultation()
+    texts = ["Call me at 403-555-0199 about the officer.", "He hit me at home and I am scared to go back.",
+             "The officer is nice.", "Lunch is too short.", "More counsellors please.", "I like the library."]
+    for text in texts:
+        data = fresh_form(client, "school-safety") | valid_answers(app, "school-safety", text=text)
+        assert client.post("/c/school-safety/respond", data=data).status_code == 303
+    with app.app_context():
+        consultation_id = db.session.scalar(select(Consultation.id))
+    _start_and_execute(app, consultation_id)
+    _start_and_execute(app, consultation_id)  # a second run adds no duplicate flags
+    with app.app_context():
+        flags = db.session.scalars(select(CommentFlag)).all()
+        assert sorted((f.kind, f.status) for f in flags) == [("pii", "open"), ("safeguarding", "open")]
+        assert "phone" in next(f for f in flags if f.kind == "pii").details

@@ -59,3 +59,6 @@ def list_audit_events():
         select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(100).offset((page - 1) * 100)
     ).all()
     return render_template("admin/list_audit_events.html", events=events, page=page)
+
+# Further admin areas register their routes on `bp`.
+from engage.admin import consultations  # noqa: E402,F401

@@ -120,6 +120,7 @@ def _load(slug: str) -> ConsultationView | None:
                 options=tuple(OptionView(o.id, o.label) for o in q.options),
             )
             for q in consultation.questions
+            if not q.closed  # a closed question is no longer asked; its answers stay
         ),
         segment_fields=tuple(
             SegmentFieldView(

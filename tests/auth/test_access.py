@@ -8,11 +8,23 @@ PUBLIC = {"static", "auth.login", "auth.logout", "auth.accept_invite"}
 BLUEPRINT_ROLES = {"staff": None, "admin": {"admin"}, "review": {"reviewer"}}
 
 
+def _sample_value(match) -> str:
+    """A value the URL converter accepts, so the request reaches the guard rather than failing to route."""
+    spec = match.group(1)
+    if spec.startswith("int:"):
+        return "1"
+    if spec.startswith("uuid:"):
+        return "00000000-0000-4000-8000-000000000001"
+    if spec.startswith("any("):
+        return spec[4:].split(")")[0].split(",")[0].strip()
+    return "x"
+
+
 def _staff_rules(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC or rule.endpoint.startswith("intake."):
             continue
-        url = re.sub(r"<(?:int:)?[^>]+>", lambda m: "1" if "int:" in m.group(0) else "x", rule.rule)
+        url = re.sub(r"<([^>]+)>", _sample_value, rule.rule)
         method = "GET" if "GET" in rule.methods else "POST"
         yield rule.endpoint, url, method
 

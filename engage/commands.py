@@ -4,6 +4,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from engage.extensions import db
+from engage.jobs import QUEUE_NAME
 
 
 @click.command("seed-demo")
@@ -50,6 +51,22 @@ def create_user_command(email: str, roles: tuple[str, ...], name: str, password:
         click.echo(f"They can choose a password at this one-time link (valid 7 days): {path}")
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests and cron).")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker for analysis runs (needs REDIS_URL; the same DATABASE_URL as the web app)."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("Set REDIS_URL to use a worker. Without Redis, runs happen on a thread in the web app.")
+    connection = Redis.from_url(url)
+    Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)
+
+
 def init_app(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(worker_command)

@@ -1,5 +1,7 @@
 """Entry points for RQ workers: each builds the app and runs one service function under its context."""
 
+QUEUE_NAME = "engage"
+
 
 def execute_run_job(run_id: int) -> None:
     from engage import create_app

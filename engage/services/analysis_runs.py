@@ -61,7 +61,9 @@ def dispatch_run(*, run_id: int) -> str:
         from redis import Redis
         from rq import Queue
 
-        Queue("engage", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+        from engage.jobs import QUEUE_NAME
+
+        Queue(QUEUE_NAME, connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
             "engage.jobs.execute_run_job", run_id, job_timeout=3600
         )
         return "rq"
@@ -75,13 +77,16 @@ def _execute_in_app(app, run_id: int) -> None:
         execute_run(run_id=run_id)
 
 
-def execute_run(*, run_id: int) -> AnalysisRun:
+def execute_run(*, run_id: int) -> AnalysisRun | None:
     """Do the analysis for a queued run and store its output; failures are recorded on the run, not raised."""
     from engage.analysis.pii import find_safeguarding, pii_kinds
     from engage.analysis.sentiment import score_sentiment
     from engage.analysis.themes import discover_themes
 
     run = db.session.get(AnalysisRun, run_id)
+    if run is None:  # deleted, or a job for another database: nothing to do
+        current_app.logger.warning("Analysis run %s does not exist", run_id)
+        return None
     last_report = [0.0]
 
     def report(fraction: float, message: str, *, force: bool = False) -> None:

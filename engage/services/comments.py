@@ -1,0 +1,338 @@
+"""The comment browser: filters, full-text search, counts and pages, all done in SQL so it stays fast at 100k."""
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, case, column, func, literal_column, select, table
+
+from engage.analysis.sentiment import NEGATIVE_BELOW, POSITIVE_FROM
+from engage.extensions import db
+from engage.models import (
+    CHANNEL_VALUES,
+    AnalysisRun,
+    Answer,
+    Code,
+    CommentAnalysis,
+    CommentFlag,
+    Consultation,
+    Question,
+    QuestionKind,
+    Response,
+    RunStatus,
+    SegmentAnswer,
+    Suggestion,
+    Theme,
+)
+
+PER_PAGE = 25
+SENTIMENTS = ("positive", "neutral", "negative")
+FLAG_KINDS = ("pii", "safeguarding")
+CHANNEL_LABELS = {"online": "Online form", "paper": "Paper form", "focus_group": "Focus group",
+                  "roundtable": "Roundtable", "email": "Email"}
+FLAG_LABELS = {"pii": "Personal details", "safeguarding": "Possible safeguarding concern"}
+_FTS = table("answers_fts", column("answer_id"), column("body"))
+
+
+@dataclass(frozen=True)
+class CommentFilters:
+    """What the reviewer asked for. Every field is optional; `theme` is "c<id>" (coded) or "s<id>" (suggested)."""
+
+    question_id: int | None = None
+    theme: str = ""
+    segment_option_id: int | None = None
+    sentiment: str = ""
+    channel: str = ""
+    flag: str = ""
+    search: str = ""
+    page: int = 1
+
+    def args(self, **changes) -> dict:
+        """The query-string arguments for these filters (empty ones left out), with `changes` applied."""
+        values = {"question": self.question_id, "theme": self.theme, "segment": self.segment_option_id,
+                  "sentiment": self.sentiment, "channel": self.channel, "flag": self.flag, "q": self.search,
+                  "page": self.page if self.page > 1 else None} | changes
+        return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The values a reviewer may filter on: only segment groups at or above the minimum group size."""
+
+    questions: list[tuple[int, str]]
+    themes: list[tuple[int, str]]
+    suggested_themes: list[tuple[int, str]]
+    segment_groups: list[tuple[str, list[tuple[int, str]]]]  # (field label, [(option id, label)])
+    hidden_groups: int  # how many segment values are too small to offer
+    sentiments: tuple[str, ...]
+    channels: tuple[str, ...]
+    flags: tuple[str, ...]
+    run_version: int | None
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    answer_id: uuid.UUID
+    question: str
+    text: str  # the redacted text when there is one
+    original: str | None  # only for admins, and only when the comment was redacted
+    redacted: bool
+    channel: str
+    sentiment: str | None
+    themes: list[str]
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CommentPage:
+    rows: list[CommentRow]
+    total: int
+    page: int
+    pages: int
+    facets: dict[str, dict[str, int]]
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be used; the message is safe to show."""
+
+
+def latest_run(consultation: Consultation) -> AnalysisRun | None:
+    """The newest finished analysis run, whose sentiment the browser filters on."""
+    return db.session.scalar(
+        select(AnalysisRun).where(AnalysisRun.consultation_id == consultation.id, AnalysisRun.status == RunStatus.DONE.value)
+        .order_by(AnalysisRun.version.desc()).limit(1)
+    )
+
+
+def filter_choices(*, consultation: Consultation, sees_safeguarding: bool) -> FilterChoices:
+    """What can be filtered on. Segment values with fewer respondents than the minimum are not offered."""
+    questions = [(q.id, q.prompt) for q in consultation.questions if q.kind == QuestionKind.TEXT.value]
+    themes = db.session.execute(
+        select(Theme.id, Theme.name).where(Theme.consultation_id == consultation.id, Theme.archived_at.is_(None))
+        .order_by(Theme.position, Theme.id)
+    ).all()
+    pending = set(db.session.scalars(
+        select(Suggestion.theme_id).join(Theme, Theme.id == Suggestion.theme_id)
+        .where(Theme.consultation_id == consultation.id, Suggestion.status == "pending").distinct()
+    ))
+    sizes = group_sizes(consultation=consultation)
+    groups, hidden = [], 0
+    for seg_field in consultation.segment_fields:
+        big = [(o.id, o.label) for o in seg_field.options if sizes.get(o.id, 0) >= consultation.min_group_size]
+        hidden += len(seg_field.options) - len(big)
+        if big:
+            groups.append((seg_field.label, big))
+    run = latest_run(consultation)
+    return FilterChoices(
+        questions=questions, themes=[tuple(t) for t in themes],
+        suggested_themes=[tuple(t) for t in themes if t[0] in pending], segment_groups=groups, hidden_groups=hidden,
+        sentiments=SENTIMENTS if run else (), channels=CHANNEL_VALUES,
+        flags=FLAG_KINDS if sees_safeguarding else ("pii",), run_version=run.version if run else None,
+    )
+
+
+def group_sizes(*, consultation: Consultation) -> dict[int, int]:
+    """Respondents per segment option (a GROUP BY in SQL)."""
+    rows = db.session.execute(
+        select(SegmentAnswer.option_id, func.count(func.distinct(SegmentAnswer.response_id)))
+        .join(Response, Response.id == SegmentAnswer.response_id)
+        .where(Response.consultation_id == consultation.id, SegmentAnswer.option_id.is_not(None))
+        .group_by(SegmentAnswer.option_id)
+    )
+    return dict(rows.all())
+
+
+def _int(value: str, what: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise FilterError(f"That {what} is not one of the choices. Choose one from the list.") from None
+
+
+def parse_filters(*, args: Mapping[str, str], choices: FilterChoices) -> tuple[CommentFilters, list[str]]:
+    """Read filters from a query string; unusable values are dropped and explained, never an error page."""
+    problems: list[str] = []
+    values: dict = {}
+    checks = (
+        ("question_id", "question", "question", lambda v: _int(v, "question"),
+         lambda v: v in {q for q, _ in choices.questions}),
+        ("theme", "theme", "theme", str,
+         lambda v: v in {f"c{t}" for t, _ in choices.themes} | {f"s{t}" for t, _ in choices.suggested_themes}),
+        ("segment_option_id", "segment", "group", lambda v: _int(v, "group"),
+         lambda v: v in {o for _, options in choices.segment_groups for o, _ in options}),
+        ("sentiment", "sentiment", "sentiment", str, lambda v: v in choices.sentiments),
+        ("channel", "channel", "channel", str, lambda v: v in choices.channels),
+        ("flag", "flag", "flag", str, lambda v: v in choices.flags),
+    )
+    for name, key, what, convert, allowed in checks:
+        raw = (args.get(key) or "").strip()
+        if not raw:
+            continue
+        try:
+            value = convert(raw)
+        except FilterError as error:
+            problems.append(str(error))
+            continue
+        if not allowed(value):
+            problems.append(_refusal(what, choices))
+            continue
+        values[name] = value
+    values["search"] = " ".join((args.get("q") or "").split())[:200]
+    try:
+        values["page"] = max(1, min(int(args.get("page") or 1), 100_000))
+    except ValueError:
+        problems.append("That page number is not a number; showing the first page.")
+    return CommentFilters(**values), problems
+
+
+def _refusal(what: str, choices: FilterChoices) -> str:
+    if what == "group":
+        return ("That group is not offered: groups with fewer respondents than this consultation's minimum group "
+                "size cannot be filtered on, to protect the people in them.")
+    if what == "sentiment" and not choices.sentiments:
+        return "Sentiment needs a finished analysis run. Start one from the analysis page."
+    return f"That {what} is not one of the choices. Choose one from the list."
+
+
+def _filtered(consultation: Consultation, filters: CommentFilters, run_id: int | None, *, skip: str = "") -> Select:
+    """The ids of matching comments, as a SELECT to count, page or group. `skip` leaves one filter out (facets)."""
+    query = (
+        select(Answer.id).join(Response, Response.id == Answer.response_id)
+        .where(Response.consultation_id == consultation.id, Answer.text.is_not(None))
+    )
+    if filters.question_id and skip != "question":
+        query = query.where(Answer.question_id == filters.question_id)
+    if filters.theme:
+        kind, theme_id = filters.theme[0], int(filters.theme[1:])
+        source = (select(Code.answer_id).where(Code.theme_id == theme_id) if kind == "c" else
+                  select(Suggestion.answer_id).where(Suggestion.theme_id == theme_id, Suggestion.status == "pending"))
+        query = query.where(Answer.id.in_(source))
+    if filters.segment_option_id:
+        query = query.where(Answer.response_id.in_(
+            select(SegmentAnswer.response_id).where(SegmentAnswer.option_id == filters.segment_option_id)
+        ))
+    if filters.sentiment and run_id and skip != "sentiment":
+        query = query.where(Answer.id.in_(
+            select(CommentAnalysis.answer_id).where(CommentAnalysis.run_id == run_id, _sentiment_is(filters.sentiment))
+        ))
+    if filters.channel and skip != "channel":
+        query = query.where(Response.channel == filters.channel)
+    if filters.flag:
+        query = query.where(Answer.id.in_(
+            select(CommentFlag.answer_id).where(CommentFlag.kind == filters.flag, CommentFlag.status == "open")
+        ))
+    if filters.search:
+        query = query.where(_matches(filters.search))
+    return query
+
+
+def _sentiment_is(label: str):
+    score = CommentAnalysis.sentiment
+    if label == "positive":
+        return score >= POSITIVE_FROM
+    if label == "negative":
+        return score <= NEGATIVE_BELOW
+    return (score > NEGATIVE_BELOW) & (score < POSITIVE_FROM)
+
+
+def fts_query(text: str) -> str:
+    """User words as an FTS5 query: each word a quoted string (quotes doubled), all required, no operators."""
+    words = [w.replace('"', '""') for w in text.split()]
+    return " ".join(f'"{w}"' for w in words if w.strip('"'))
+
+
+def _matches(text: str):
+    if db.engine.dialect.name == "postgresql":
+        # The expression repeats the GIN index's own, literally, so PostgreSQL can use the index.
+        document = func.to_tsvector(literal_column("'english'"),
+                                    func.coalesce(Answer.redacted_text, Answer.text, literal_column("''")))
+        return document.op("@@")(func.plainto_tsquery(literal_column("'english'"), text))
+    return Answer.id.in_(select(_FTS.c.answer_id).where(literal_column("answers_fts").op("MATCH")(fts_query(text) or '""')))
+
+
+def browse_comments(*, consultation: Consultation, filters: CommentFilters, is_admin: bool, sees_safeguarding: bool,
+                    per_page: int = PER_PAGE, with_facets: bool = True) -> CommentPage:
+    """One page of matching comments with the total, and counts per question, channel and sentiment.
+
+    Reviewers see the redacted text of a redacted comment; only admins get the original as well.
+    Comments are listed without any "about you" details.
+    """
+    run = latest_run(consultation)
+    run_id = run.id if run else None
+    matching = _filtered(consultation, filters, run_id).subquery()
+    total = db.session.scalar(select(func.count()).select_from(matching))
+    pages = max(1, math.ceil(total / per_page))
+    page = min(filters.page, pages)
+    ids = list(db.session.scalars(
+        select(matching.c.id).order_by(matching.c.id).limit(per_page).offset((page - 1) * per_page)
+    ))
+    facets = _facets(consultation, filters, run_id) if with_facets else {}
+    return CommentPage(_rows(ids, run_id, is_admin, sees_safeguarding), total, page, pages, facets)
+
+
+def _facets(consultation: Consultation, filters: CommentFilters, run_id: int | None) -> dict[str, dict[str, int]]:
+    """Counts per value of a filter, with every other filter applied (so they say what choosing it would give)."""
+    facets = {}
+    by_question = _filtered(consultation, filters, run_id, skip="question").subquery()
+    facets["question"] = {str(q): n for q, n in db.session.execute(
+        select(Answer.question_id, func.count()).where(Answer.id.in_(select(by_question.c.id))).group_by(Answer.question_id)
+    )}
+    by_channel = _filtered(consultation, filters, run_id, skip="channel").add_columns(Response.channel).subquery()
+    facets["channel"] = dict(db.session.execute(
+        select(by_channel.c.channel, func.count()).group_by(by_channel.c.channel)).all())
+    if run_id:
+        by_sentiment = _filtered(consultation, filters, run_id, skip="sentiment").subquery()
+        score = CommentAnalysis.sentiment
+        label = case((score >= POSITIVE_FROM, "positive"), (score <= NEGATIVE_BELOW, "negative"), else_="neutral")
+        facets["sentiment"] = dict(db.session.execute(
+            select(label, func.count()).select_from(CommentAnalysis)
+            .where(CommentAnalysis.run_id == run_id, CommentAnalysis.answer_id.in_(select(by_sentiment.c.id)),
+                   score.is_not(None))
+            .group_by(label)
+        ).all())
+    return facets
+
+
+def _rows(ids: list, run_id: int | None, is_admin: bool, sees_safeguarding: bool) -> list[CommentRow]:
+    """Load what one page shows: only the page's comments are read, whatever the total."""
+    if not ids:
+        return []
+    found = {row.id: row for row in db.session.execute(
+        select(Answer.id, Answer.text, Answer.redacted_text, Question.prompt, Response.channel)
+        .join(Question, Question.id == Answer.question_id).join(Response, Response.id == Answer.response_id)
+        .where(Answer.id.in_(ids))
+    )}
+    themes: dict = {}
+    for answer_id, name in db.session.execute(
+        select(Code.answer_id, Theme.name).join(Theme, Theme.id == Code.theme_id).where(Code.answer_id.in_(ids))
+        .order_by(Theme.position, Theme.name)
+    ):
+        themes.setdefault(answer_id, []).append(name)
+    scores = dict(db.session.execute(
+        select(CommentAnalysis.answer_id, CommentAnalysis.sentiment)
+        .where(CommentAnalysis.run_id == run_id, CommentAnalysis.answer_id.in_(ids))
+    ).all()) if run_id else {}
+    kinds = ("pii", "safeguarding") if sees_safeguarding else ("pii",)
+    flags: dict = {}
+    for answer_id, kind in db.session.execute(
+        select(CommentFlag.answer_id, CommentFlag.kind)
+        .where(CommentFlag.answer_id.in_(ids), CommentFlag.status == "open", CommentFlag.kind.in_(kinds))
+    ):
+        flags.setdefault(answer_id, []).append(kind)
+    rows = []
+    for answer_id in ids:
+        row = found[answer_id]
+        score = scores.get(answer_id)
+        rows.append(CommentRow(
+            answer_id=answer_id, question=row.prompt, text=row.redacted_text or row.text,
+            original=row.text if is_admin and row.redacted_text else None, redacted=bool(row.redacted_text),
+            channel=row.channel, sentiment=None if score is None else _label(score),
+            themes=themes.get(answer_id, []), flags=sorted(set(flags.get(answer_id, []))),
+        ))
+    return rows
+
+
+def _label(score: float) -> str:
+    return "positive" if score >= POSITIVE_FROM else "negative" if score <= NEGATIVE_BELOW else "neutral"

@@ -50,7 +50,6 @@ _NON_ANSWER_PUNCT = re.compile(r"[\W_]+")
 # Typographic apostrophes and dashes survive NFKC; map them so "don’t" splits like "don't".
 _PUNCT_MAP = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2032": "'", "`": "'",
                             "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00ad": None, "\u200b": None})
-_SPACES = re.compile(r"\s+")
 # Words keep inner apostrophes ("don't", "patient's"; resolved per distinct token later, which is
 # cheap); clause punctuation becomes a token so phrases are never found across it. The pattern
 # has no nested repetition of overlapping atoms, so it runs in linear time.
@@ -80,6 +79,9 @@ class EngageTokenizer(RegexpTokenizer):
             self._regexp = re.compile(self._pattern, self._flags)
 
 
+_DROPPED: tuple[None, None] = (None, None)
+
+
 class Tokenizer(Protocol):
     def tokenize(self, text: str) -> list[str]: ...
 
@@ -92,20 +94,25 @@ def normalize_text(text: str | None) -> str:
     """Return ``text`` in NFKC form with plain apostrophes and single spaces, trimmed."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", str(text)).translate(_PUNCT_MAP)
-    return _SPACES.sub(" ", text).strip()
+    text = str(text)
+    if not text.isascii():  # most answers are plain ASCII and need no unicode work
+        text = unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP)
+    elif "`" in text:
+        text = text.replace("`", "'")
+    return " ".join(text.split())
 
 
 _LONGEST_NON_ANSWER = max(len(n) for n in NON_ANSWERS)
 
 
 def _non_answer_key(text: str | None) -> str:
-    text = normalize_text(text)
-    if len(text) > 3 * _LONGEST_NON_ANSWER:
-        return text  # far too long to be one; skips the per-character folding on long answers
-    folded = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return _NON_ANSWER_PUNCT.sub(" ", folded).strip()
+    # Punctuation goes first (one C-level pass) so long answers never reach the per-character
+    # accent folding below, which only short keys need.
+    key = _NON_ANSWER_PUNCT.sub(" ", normalize_text(text).lower()).strip()
+    if len(key) > _LONGEST_NON_ANSWER:
+        return key
+    folded = unicodedata.normalize("NFKD", key)
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
 
 
 def is_non_answer(text: str | None, extra: Collection[str] = ()) -> bool:
@@ -165,6 +172,8 @@ class TextPreparer:
         hit = self._cache.get(token)
         if hit is not None:
             return hit
+        if token.isdigit():
+            return _DROPPED  # not cached: reference numbers would fill the cache with one-offs
         lower = token.lower()
         if lower.endswith("n't") or lower in _NEGATED:
             # "don't", "can't", "isn't" and Treebank's split-off "n't" all mean "not", and the
@@ -188,7 +197,8 @@ class TextPreparer:
         """Return the stems and surface words of ``text``; ``None`` marks a dropped token or a break."""
         if not hasattr(self, "_cache"):
             self._setup()
-        pairs = [self._lookup(t) for t in self._tokenizer.tokenize(normalize_text(text))]
+        cache, lookup = self._cache, self._lookup
+        pairs = [cache.get(t) or lookup(t) for t in self._tokenizer.tokenize(normalize_text(text))]
         return [p[1] for p in pairs], [p[0] for p in pairs]
 
     def tokens(self, text: str) -> list[str]:
@@ -215,10 +225,11 @@ class TextPreparer:
         for i in order:
             stems, surfaces = analysed[i]
             surface_counts.update(zip(stems, surfaces))
-            word_counts.update(stems)
             if self.phrases:
                 bigram_counts.update(zip(stems, stems[1:]))
-        word_counts.pop(None, None)
+        for (stem, _), n in surface_counts.items():
+            if stem is not None:
+                word_counts[stem] += n
         self.surface_forms_ = _most_common_forms(surface_counts)
         self.phrases_ = self._find_phrases(word_counts, bigram_counts, len(order)) if self.phrases else frozenset()
         phrase_surfaces: Counter[tuple[str, str]] = Counter()
@@ -254,7 +265,10 @@ class TextPreparer:
                   phrase_surfaces: Counter[tuple[str, str]] | None = None, weight: int = 1) -> list[str]:
         features = [s for s in stems if s]
         if self.phrases_:
-            for i, pair in enumerate(zip(stems, stems[1:])):
+            pairs = list(zip(stems, stems[1:]))
+            if self.phrases_.isdisjoint(pairs):  # the usual case, checked in C
+                return features
+            for i, pair in enumerate(pairs):
                 if pair in self.phrases_:
                     feature = PHRASE_JOINER.join(pair)  # type: ignore[arg-type]
                     features.append(feature)

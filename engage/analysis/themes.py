@@ -12,6 +12,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 from sklearn.utils.extmath import randomized_svd
+from threadpoolctl import threadpool_limits
 
 from engage.analysis import resources
 from engage.analysis.text import PHRASE_JOINER, Stemmer, TextPreparer, Tokenizer, is_non_answer, normalize_text
@@ -72,6 +73,7 @@ class ThemeDiscoverer:
         max_memberships: int = 3,
         max_keywords: int = 8,
         n_init: int = 3,
+        n_threads: int = 1,
     ) -> None:
         self.n_themes = n_themes
         self.random_state = random_state
@@ -92,14 +94,20 @@ class ThemeDiscoverer:
         self.max_memberships = max_memberships
         self.max_keywords = max_keywords
         self.n_init = n_init
+        self.n_threads = n_threads
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], progress: Progress | None = None) -> ThemeDiscoverer:
+        # BLAS and OpenMP threads on small matrices spin against each other and against the web
+        # app or worker sharing the machine: one thread measured 4x faster on a busy 2-core host.
+        with threadpool_limits(limits=self.n_threads):
+            return self._fit(texts, progress)
+
+    def _fit(self, texts: Sequence[str], progress: Progress | None) -> ThemeDiscoverer:
         report = progress or (lambda fraction, message: None)
         texts = list(texts)
         report(0.0, f"preparing {len(texts)} texts")
         normalised = [normalize_text(t) for t in texts]
-        non_answer = [is_non_answer(t) for t in normalised]
         # Identical answers are common ("Very good service."): every step below works on distinct
         # answers weighted by how often they occur, which keeps 100k answers fast.
         index: dict[str, int] = {}
@@ -107,6 +115,7 @@ class ThemeDiscoverer:
         unique = list(index)
         weights = np.bincount(inverse, minlength=len(unique)).astype(np.float64)
         unique_non_answer = np.array([is_non_answer(t) for t in unique], dtype=bool)
+        non_answer = unique_non_answer[inverse].tolist()
 
         self.preparer_ = TextPreparer(self.language, tokenizer=self.tokenizer, stemmer=self.stemmer,
                                       stopwords=self.stopwords)
@@ -121,15 +130,17 @@ class ThemeDiscoverer:
         usable = answers[np.asarray(np.abs(vectors[answers]).sum(axis=1)).ravel() > 0]
         k = self._choose_k(vectors[usable], weights[usable]) if self.n_themes is None else int(self.n_themes)
         k = max(0, min(k, len(usable)))
+        if 0 < k and len(usable) <= 50 * k:
+            # k-means cannot make more clusters than there are distinct answer vectors.
+            k = min(k, len(np.unique(np.round(vectors[usable], 5), axis=0)))
         centroids = self._cluster(vectors[usable], weights[usable], k) if k else np.zeros((0, vectors.shape[1]))
         report(0.7, "labelling themes")
 
         unique_members = self._memberships(vectors, centroids, usable)
-        per_text = [unique_members[i] for i in inverse]
         sizes = np.zeros(k, dtype=np.int64)
-        for members in per_text:
+        for members, weight in zip(unique_members, weights):
             for theme, _ in members:
-                sizes[theme] += 1
+                sizes[theme] += int(weight)
         # Largest first; ties keep cluster order, so ids are stable for a given seed.
         order = sorted(range(k), key=lambda t: (-sizes[t], t))
         rename = {old: new for new, old in enumerate(order)}
@@ -253,25 +264,26 @@ class ThemeDiscoverer:
     def _choose_k(self, vectors: np.ndarray, weights: np.ndarray) -> int:
         """Pick K from corpus size, then let a silhouette check on a sample move it a little."""
         n = int(weights.sum())
-        n_distinct = len(vectors)
-        if n_distinct < 3:
-            return min(1, n_distinct)
-        guess = int(round(np.sqrt(n / 20)))
-        upper = min(self.max_auto_themes, n_distinct - 1, max(3, 2 * guess))
-        candidates = sorted({max(2, min(upper, c)) for c in (guess - 2, guess - 1, guess, guess + 1, guess + 2, 2, 3, 4)
-                             if c <= upper})
         rng = np.random.default_rng(self.random_state)
-        sample = rng.choice(n_distinct, size=min(n_distinct, 3000), replace=False)
-        sample.sort()
+        sample = np.sort(rng.choice(len(vectors), size=min(len(vectors), 2000), replace=False))
+        n_distinct = len(np.unique(np.round(vectors[sample], 5), axis=0))
+        if n_distinct < 3:
+            return n_distinct
+        upper = max(2, min(self.max_auto_themes, n_distinct - 1))
+        guess = min(upper, int(round(np.sqrt(n / 20))))
+        # Around the guess, plus the small counts a tiny corpus may really have.
+        spread = max(1, guess // 4)
+        candidates = sorted({max(2, min(upper, c)) for c in (guess - 2 * spread, guess - spread, guess,
+                                                             guess + spread, 2, 3, 4)})
         best_k, best_score = candidates[0], -np.inf
         for c in candidates:
-            if c >= len(sample):
-                continue
-            labels = KMeans(c, n_init=1, random_state=self.random_state).fit_predict(vectors[sample], sample_weight=weights[sample])
+            labels = KMeans(c, n_init=1, max_iter=50, random_state=self.random_state).fit_predict(
+                vectors[sample], sample_weight=weights[sample])
             if len(set(labels)) < 2:
                 continue
             # A small premium per theme: silhouette alone favours too few themes on real feedback.
-            score = silhouette_score(vectors[sample], labels, metric="cosine") + 0.01 * c
+            score = silhouette_score(vectors[sample], labels, metric="cosine", sample_size=min(len(sample), 1000),
+                                     random_state=self.random_state) + 0.01 * c
             if score > best_score:
                 best_k, best_score = c, score
         self.k_candidates_ = tuple(candidates)
@@ -328,6 +340,10 @@ class ThemeDiscoverer:
         normalised = [normalize_text(t) for t in texts]
         if not self.n_themes_ or self.word_vectors_.shape[0] == 0:
             return tuple(() for _ in normalised)
+        with threadpool_limits(limits=self.n_threads):
+            return self._transform(normalised)
+
+    def _transform(self, normalised: list[str]) -> tuple[tuple[tuple[int, float], ...], ...]:
         features = self.preparer_.transform(normalised)
         features = [[] if is_non_answer(t) else f for t, f in zip(normalised, features)]
         tfidf = self.tfidf_.transform(self.vectorizer_.transform(features))
@@ -363,6 +379,10 @@ class ThemeDiscoverer:
                 if PHRASE_JOINER not in name and any(name in c.split(PHRASE_JOINER) for c in chosen):
                     continue
                 chosen.append(name)
+            if not chosen:
+                # One theme, or one that uses no word more than the rest: fall back to its commonest words.
+                chosen = [names[j] for j in np.argsort(-in_theme[t], kind="stable")[: self.max_keywords]
+                          if in_theme[t, j] > 0]
             out.append(tuple(dict.fromkeys(self.preparer_.surface(c) for c in chosen)))
         return out
 
@@ -401,14 +421,14 @@ class ThemeDiscoverer:
 
 
 def _quote_quality(text: str, language: str) -> float:
-    """1 for 1-3 complete sentences of readable length, less for fragments, 0 for unusable text."""
+    """1 for 1-3 complete sentences of readable length, less for fragments, very short or long answers."""
     words = len(text.split())
-    if words < 4 or words > 80:
-        return 0.0
     sentences = resources.sent_tokenize(text, language)
-    if not sentences or len(sentences) > 3:
+    if not sentences:
         return 0.0
     quality = 1.0
+    if words < 4 or words > 80 or len(sentences) > 3:
+        quality *= 0.3  # still quotable when a theme has nothing better
     if not text[0].isupper() and not text[0].isdigit():
         quality *= 0.8
     if text[-1] not in ".!?\"')":

@@ -233,3 +233,17 @@ def test_duplicates_count_separately_and_quote_once():
     assert all(top_theme(m) == bus for m in result.memberships[-5:])
     for theme in result.themes:
         assert len({texts[r] for r in theme.quotes}) == len(theme.quotes)
+
+
+def test_fewer_distinct_answers_than_requested_themes_still_works():
+    texts = ["Hello world.", "Hello world.", "hello world", "world hello"]
+    result = discover_themes(texts, n_themes=3)
+    assert len(result.themes) == 1
+    assert result.themes[0].keywords == ("hello", "world") and result.themes[0].size == 4
+    assert result.themes[0].quotes  # short answers are still quotable when nothing better exists
+
+
+def test_tiny_corpus_with_automatic_k():
+    texts = ["The bus is late.", "Late bus again.", "Cold lunch food.", "The lunch food is cold."]
+    result = discover_themes(texts)
+    assert sorted(t.label for t in result.themes) == ["bus / late", "cold / food"]

@@ -198,7 +198,7 @@ class ThemeDiscoverer:
         """Embed single words from their neighbours: PPMI over a small window, reduced by truncated SVD.
 
         A narrow window finds words used in the same slot ("very kind staff", "very friendly
-        staff"), which is what groups synonyms in short feedback; phrases get the mean of their parts.
+        staff"), which is what groups synonyms in short feedback.
         """
         n_words = len(vocabulary)
         ids, owners = [], []
@@ -238,13 +238,9 @@ class ThemeDiscoverer:
             # Three power iterations are plenty for word vectors and a third of the default cost.
             u, s, _ = randomized_svd(ppmi, dim, n_iter=3, random_state=self.random_state)
             vectors = u * s
+        # Phrases keep a zero vector: their words already count through their parts, and counting
+        # them twice tilted answers towards stock phrases (NMI on the NHS codes fell by 0.01).
         vectors = normalize(vectors)
-        for word, j in vocabulary.items():
-            if PHRASE_JOINER in word:
-                parts = [vocabulary.get(p) for p in word.split(PHRASE_JOINER)]
-                known = [vectors[p] for p in parts if p is not None]
-                if known:
-                    vectors[j] = normalize(np.sum(known, axis=0, keepdims=True))[0]
         return vectors.astype(np.float32)
 
     def _doc_vectors(self, tfidf: sp.csr_matrix) -> np.ndarray:

@@ -62,3 +62,4 @@ def list_audit_events():
 
 # Further admin areas register their routes on `bp`.
 from engage.admin import consultations  # noqa: E402,F401
+from engage.admin import coding_samples  # noqa: E402,F401  (double-coding samples register on bp)

@@ -12,6 +12,7 @@ from engage.models.consultation import (
 )
 from engage.models.analysis import AnalysisRun, CommentAnalysis, MachineTheme, RunStatus
 from engage.models.audit import AuditEvent
+from engage.models.channels import EngagementSession, ImportBatch, ImportedRow
 from engage.models.coding import (
     Code,
     CodingSample,
@@ -32,5 +33,5 @@ __all__ = [
     "Response", "SegmentAnswer", "AuditEvent", "ROLE_VALUES", "ConsultationAccess", "Invitation", "Role",
     "StaffSession", "User", "UserRole", "AnalysisRun", "CommentAnalysis", "MachineTheme", "RunStatus",
     "Code", "CodingSample", "CodingSampleItem", "CommentFlag", "Finding", "QuestionRevision", "SampleCoding",
-    "Suggestion", "Theme",
+    "Suggestion", "Theme", "EngagementSession", "ImportBatch", "ImportedRow",
 ]

@@ -37,6 +37,11 @@ class Response(Base):
     submitted_on: Mapped[dt.date] = mapped_column(Date)
     language: Mapped[str] = mapped_column(String(8), default="en")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For notes from a focus group or roundtable: the session they came from (one response per comment).
+    engagement_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("engagement_sessions.id", ondelete="CASCADE"), index=True
+    )
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"), index=True)
 
     answers: Mapped[list["Answer"]] = relationship(back_populates="response", cascade="all, delete-orphan")
     segment_answers: Mapped[list["SegmentAnswer"]] = relationship(
@@ -55,7 +60,8 @@ class Answer(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=random_id)
     response_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
-    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    # Empty for a free-text comment that answers no particular question (an email, a session note).
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
     text: Mapped[str | None] = mapped_column(Text)
     # Set by a reviewer's redaction; shown instead of `text` to everyone but admins.
     redacted_text: Mapped[str | None] = mapped_column(Text)

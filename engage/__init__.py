@@ -55,6 +55,7 @@ def create_app(config: str | type | None = None, **overrides):
     for blueprint in (intake_bp, auth_bp, staff_bp, admin_bp, review_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.filters["long_date"] = lambda day: f"{day:%B} {day.day}, {day.year}"
     logging_setup.init_app(app)
     security.init_app(app)

@@ -17,6 +17,7 @@ from nltk.tokenize import RegexpTokenizer
 from engage.analysis import resources
 
 __all__ = [
+    "EngageTokenizer",
     "NON_ANSWERS",
     "PHRASE_JOINER",
     "TextPreparer",
@@ -146,7 +147,7 @@ class TextPreparer:
         phrases: bool = True,
         min_phrase_count: int | None = None,
         max_phrases: int = 2000,
-        phrase_min_llr: float = 10.83,
+        phrase_min_llr: float = 10.83,  # chi-square critical value for p < 0.001, one degree of freedom
     ) -> None:
         self.language = language
         self.tokenizer = tokenizer

@@ -1,0 +1,258 @@
+"""Assisted coding: learn reviewers' multi-label codes, suggest codes with calibrated confidence, pick what to code next."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+from sklearn.svm import LinearSVC
+
+from engage.analysis.text import TextPreparer, normalize_text
+
+__all__ = ["AssistedCoder"]
+
+
+def _identity(features: list[str]) -> list[str]:
+    return features
+
+
+def _check_labels(labels: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+    checked = []
+    for row in labels:
+        # A bare string would iterate as characters and silently invent one-letter codes.
+        if isinstance(row, str):
+            raise ValueError("labels must be one sequence of codes per text, e.g. [['Waiting'], ['Food', 'Staff']]")
+        codes = tuple(dict.fromkeys(str(code) for code in row if str(code).strip()))
+        checked.append(codes)
+    return checked
+
+
+class AssistedCoder:
+    """One-vs-rest linear SVMs on word, stem-and-phrase and character n-grams, Platt-calibrated on
+    out-of-fold scores, with per-label thresholds tuned by cross-validation on the training data only.
+
+    Parameters follow scikit-learn: nothing is learnt in ``__init__``, and ``fit`` sets ``classes_``
+    (codes, most frequent first), ``thresholds_`` ({code: probability}) and the fitted models.
+    """
+
+    def __init__(
+        self,
+        *,
+        random_state: int = 0,
+        C: float = 0.1,
+        n_folds: int = 5,
+        word_ngrams: tuple[int, int] = (1, 2),
+        char_ngrams: tuple[int, int] = (2, 5),
+        min_df: int | None = None,
+        threshold_prior: float = 5.0,
+        always_top: bool = True,
+        max_iter: int = 10_000,
+        n_jobs: int | None = None,
+        preparer: TextPreparer | None = None,
+    ) -> None:
+        self.random_state = random_state
+        self.C = C
+        self.n_folds = n_folds
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.threshold_prior = threshold_prior
+        self.always_top = always_top
+        self.max_iter = max_iter
+        self.n_jobs = n_jobs
+        self.preparer = preparer
+
+    # -- features ---------------------------------------------------------------------------------
+    def _fit_features(self, texts: list[str]) -> sparse.csr_matrix:
+        # Rare n-grams are noise on thousands of comments but all there is on a handful.
+        min_df = self.min_df if self.min_df is not None else (2 if len(texts) >= 50 else 1)
+        self.preparer_ = self.preparer if self.preparer is not None else TextPreparer()
+        stems = self.preparer_.fit_transform(texts)
+        self.vectorizers_ = (
+            # Stems and collocations ("waiting_time") generalise across word forms on little data;
+            # raw word n-grams keep the stopwords and negations that stemming drops ("not very");
+            # character n-grams survive the misspellings that free text is full of.
+            ("stems", TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=min_df)),
+            ("words", TfidfVectorizer(ngram_range=self.word_ngrams, sublinear_tf=True, min_df=min_df)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=self.char_ngrams, sublinear_tf=True,
+                                      min_df=min_df)),
+        )
+        blocks = []
+        for name, vectorizer in self.vectorizers_:
+            try:
+                blocks.append(vectorizer.fit_transform(stems if name == "stems" else texts))
+            except ValueError:
+                # Empty vocabulary for this view (e.g. only stopwords): the other views still work.
+                blocks.append(None)
+        kept = [(v, b) for v, b in zip(self.vectorizers_, blocks) if b is not None]
+        if not kept or sum(b.shape[1] for _, b in kept) == 0:
+            raise ValueError("the coded texts contain no words to learn from")
+        self.vectorizers_ = tuple(v for v, _ in kept)
+        return sparse.hstack([b for _, b in kept]).tocsr()
+
+    def _features(self, texts: list[str]) -> sparse.csr_matrix:
+        stems = self.preparer_.transform(texts)
+        return sparse.hstack(
+            [v.transform(stems if name == "stems" else texts) for name, v in self.vectorizers_]
+        ).tocsr()
+
+    # -- scores -----------------------------------------------------------------------------------
+    def _svm(self) -> LinearSVC:
+        # Balanced class weights keep rare codes from being drowned out; the calibration step below
+        # maps the resulting scores back to honest probabilities.
+        return LinearSVC(C=self.C, class_weight="balanced", max_iter=self.max_iter, random_state=self.random_state)
+
+    def _fit_scorer(self, X: sparse.csr_matrix, y: np.ndarray) -> LinearSVC | float:
+        if y.min() == y.max():
+            return 1.0 if y[0] else -1.0  # one class only: a constant score says so
+        return self._svm().fit(X, y)
+
+    @staticmethod
+    def _score(model: LinearSVC | float, X: sparse.csr_matrix) -> np.ndarray:
+        if isinstance(model, float):
+            return np.full(X.shape[0], model)
+        return model.decision_function(X)
+
+    def _out_of_fold_scores(self, X: sparse.csr_matrix, Y: np.ndarray) -> np.ndarray:
+        folds = KFold(n_splits=min(self.n_folds, X.shape[0]), shuffle=True, random_state=self.random_state)
+        scores = np.zeros(Y.shape)
+        for train, held in folds.split(X):
+            X_train, X_held = X[train], X[held]  # sliced once per fold: slicing costs more than a fit
+            models = self._fit_scorers(X_train, Y[train])
+            for j, model in enumerate(models):
+                scores[held, j] = self._score(model, X_held)
+        return scores
+
+    def _fit_scorers(self, X: sparse.csr_matrix, Y: np.ndarray) -> list[LinearSVC | float]:
+        # liblinear releases the GIL, so threads parallelise the per-code fits without copying X.
+        return Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(self._fit_scorer)(X, Y[:, j]) for j in range(Y.shape[1])
+        )
+
+    @staticmethod
+    def _fit_calibrator(scores: np.ndarray, y: np.ndarray) -> LogisticRegression | float:
+        if y.min() == y.max():
+            # Laplace's rule of succession: certain-looking, but never a flat 0 or 1.
+            return float((y.sum() + 1) / (len(y) + 2))
+        return LogisticRegression().fit(scores.reshape(-1, 1), y)  # Platt scaling
+
+    @staticmethod
+    def _calibrate(calibrator: LogisticRegression | float, scores: np.ndarray) -> np.ndarray:
+        if isinstance(calibrator, float):
+            return np.full(len(scores), calibrator)
+        return calibrator.predict_proba(scores.reshape(-1, 1))[:, 1]
+
+    # -- thresholds -------------------------------------------------------------------------------
+    def _decide(self, P: np.ndarray, thresholds: np.ndarray, has_words: np.ndarray) -> np.ndarray:
+        chosen = P >= thresholds
+        if self.always_top:
+            # Every coded comment has at least one code, so the most likely one is always worth
+            # suggesting; a comment with no words at all gets none.
+            rows = np.flatnonzero(has_words)
+            chosen[rows, P[rows].argmax(axis=1)] = True
+        return chosen
+
+    def _tune_thresholds(self, P: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """Per-code thresholds maximising out-of-fold F1, shrunk towards one shared threshold that
+        maximises micro-F1, so a code with three examples does not get a threshold fitted to noise."""
+        grid = np.round(np.arange(0.05, 0.951, 0.025), 3)
+        has_words = np.ones(len(P), dtype=bool)
+        micro = []
+        for t in grid:
+            chosen = self._decide(P, np.full(P.shape[1], t), has_words)
+            tp = (chosen & (Y == 1)).sum()
+            micro.append(2 * tp / max(chosen.sum() + Y.sum(), 1))
+        shared = float(grid[int(np.argmax(micro))])
+        thresholds = np.empty(P.shape[1])
+        for j in range(P.shape[1]):
+            pred = P[:, j, None] >= grid[None, :]
+            tp = (pred & (Y[:, j, None] == 1)).sum(axis=0)
+            f1 = 2 * tp / np.maximum(pred.sum(axis=0) + Y[:, j].sum(), 1)
+            own = float(grid[int(np.argmax(f1))])
+            n_pos = Y[:, j].sum()
+            thresholds[j] = (n_pos * own + self.threshold_prior * shared) / (n_pos + self.threshold_prior)
+        return thresholds
+
+    # -- public API -------------------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], labels: Sequence[Sequence[str]]) -> AssistedCoder:
+        """Learn from coded comments: ``labels[i]`` holds the codes reviewers gave ``texts[i]``."""
+        if len(texts) != len(labels):
+            raise ValueError(f"got {len(texts)} texts but {len(labels)} label lists")
+        codes = _check_labels(labels)
+        # Comments nobody coded yet teach nothing about which codes apply.
+        keep = [i for i, row in enumerate(codes) if row]
+        if len(keep) < 2:
+            raise ValueError("assisted coding needs at least 2 coded comments")
+        texts = [normalize_text(texts[i]) for i in keep]
+        codes = [codes[i] for i in keep]
+        counts: dict[str, int] = {}
+        for row in codes:
+            for code in row:
+                counts[code] = counts.get(code, 0) + 1
+        self.classes_ = tuple(sorted(counts, key=lambda c: (-counts[c], c)))
+        index = {c: j for j, c in enumerate(self.classes_)}
+        Y = np.zeros((len(texts), len(self.classes_)), dtype=int)
+        for i, row in enumerate(codes):
+            Y[i, [index[c] for c in row]] = 1
+
+        X = self._fit_features(texts)
+        oof = self._out_of_fold_scores(X, Y)
+        self.calibrators_ = tuple(self._fit_calibrator(oof[:, j], Y[:, j]) for j in range(Y.shape[1]))
+        P = np.column_stack([self._calibrate(c, oof[:, j]) for j, c in enumerate(self.calibrators_)])
+        thresholds = self._tune_thresholds(P, Y)
+        self.thresholds_ = {c: float(t) for c, t in zip(self.classes_, thresholds)}
+        self.models_ = tuple(self._fit_scorers(X, Y))
+        self.n_train_ = len(texts)
+        return self
+
+    def _proba(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        if not hasattr(self, "models_"):
+            raise RuntimeError("AssistedCoder is not fitted yet; call fit() first")
+        clean = [normalize_text(t) for t in texts]
+        if not clean:
+            return np.zeros((0, len(self.classes_))), np.zeros(0, dtype=bool)
+        X = self._features(clean)
+        P = np.column_stack(
+            [self._calibrate(c, self._score(m, X)) for m, c in zip(self.models_, self.calibrators_)]
+        )
+        return P, X.getnnz(axis=1) > 0
+
+    def predict_proba(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Calibrated probability of every code, per text."""
+        P, _ = self._proba(texts)
+        return [dict(zip(self.classes_, map(float, row))) for row in P]
+
+    def predict(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
+        """Suggested codes per text, strongest first: those above their code's threshold, and at
+        least the most likely code for any text with words in it."""
+        P, has_words = self._proba(texts)
+        thresholds = np.array([self.thresholds_[c] for c in self.classes_])
+        chosen = self._decide(P, thresholds, has_words)
+        result = []
+        for row, mask in zip(P, chosen):
+            # Stable sort on -probability: ties keep class order, so output is reproducible.
+            order = np.argsort(-row, kind="stable")
+            result.append(tuple(self.classes_[j] for j in order if mask[j]))
+        return result
+
+    def least_certain(self, texts: Sequence[str], k: int = 20) -> list[int]:
+        """Indexes of the ``k`` texts whose suggestions are least sure, least certain first.
+
+        Uncertainty is the smallest distance of any code's probability from that code's threshold:
+        a comment sitting on a decision boundary is the one whose coding teaches the model most.
+        Texts without words are left out, since there is nothing in them to code.
+        """
+        if k < 0:
+            raise ValueError("k must be at least 0")
+        P, has_words = self._proba(texts)
+        if not len(P):
+            return []
+        thresholds = np.array([self.thresholds_[c] for c in self.classes_])
+        margin = np.abs(P - thresholds).min(axis=1)
+        order = [int(i) for i in np.argsort(margin, kind="stable") if has_words[i]]
+        return order[:k]

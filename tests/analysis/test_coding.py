@@ -1,0 +1,126 @@
+"""Assisted coding on a small hand-made corpus where each code has its own unmistakable vocabulary."""
+
+import numpy as np
+import pytest
+
+from engage.analysis.coding import AssistedCoder
+
+WAIT = ["waited hours for the ambulance", "the delay was far too long", "kept waiting all afternoon",
+        "ambulance arrived very late", "long wait in the corridor", "waiting time was awful",
+        "hours of delay before anyone came", "late again, another long wait"]
+STAFF = ["the nurses were kind and caring", "friendly helpful staff", "staff were rude to me",
+         "lovely caring nurse", "the doctor was very kind", "receptionist was rude and unhelpful",
+         "such friendly kind people", "caring staff who listened"]
+FOOD = ["the food was cold", "meals were tasty", "lunch was awful food", "no choice of meals",
+        "breakfast food was lovely", "hot meals every day", "food portions too small", "cold lunch again"]
+BOTH = ["kind staff but a long wait", "waited hours, nurses were caring", "friendly staff, the delay was long",
+        "rude staff and late ambulance"]
+TEXTS = WAIT + STAFF + FOOD + BOTH
+LABELS = ([("Waiting",)] * len(WAIT) + [("Staff",)] * len(STAFF) + [("Food",)] * len(FOOD)
+          + [("Staff", "Waiting")] * len(BOTH))
+
+
+@pytest.fixture(scope="module")
+def coder():
+    return AssistedCoder(random_state=0).fit(TEXTS, LABELS)
+
+
+def test_fit_learns_classes_and_thresholds(coder):
+    # Most frequent first: Waiting and Staff have 12 examples each (alphabetical tie-break), Food 8.
+    assert coder.classes_ == ("Staff", "Waiting", "Food")
+    assert set(coder.thresholds_) == set(coder.classes_)
+    assert all(0 < t < 1 for t in coder.thresholds_.values())
+
+
+def test_predicts_the_obvious_code_for_unseen_comments(coder):
+    unseen = ["we waited a long time, what a delay", "the nurse was so kind and friendly", "the meals and food were cold"]
+    assert [p[:1] for p in coder.predict(unseen)] == [("Waiting",), ("Staff",), ("Food",)]
+
+
+def test_a_comment_about_two_things_gets_both_codes_strongest_first(coder):
+    (codes,) = coder.predict(["rude staff, and a very long wait for the late ambulance"])
+    assert set(codes) >= {"Staff", "Waiting"}
+    probabilities = coder.predict_proba(["rude staff, and a very long wait for the late ambulance"])[0]
+    assert [probabilities[c] for c in codes] == sorted((probabilities[c] for c in codes), reverse=True)
+
+
+def test_probabilities_are_probabilities_and_favour_the_right_code(coder):
+    rows = coder.predict_proba(["the food was cold", "friendly caring nurses"])
+    for row in rows:
+        assert set(row) == set(coder.classes_)
+        assert all(0.0 <= p <= 1.0 for p in row.values())
+    assert rows[0]["Food"] > 0.5 > rows[0]["Waiting"]
+    assert rows[1]["Staff"] > 0.5 > rows[1]["Food"]
+
+
+def test_least_certain_puts_ambiguous_comments_first(coder):
+    texts = ["the food was cold", "the car park was full", "kind staff", "waited hours for the ambulance"]
+    order = coder.least_certain(texts, k=4)
+    assert sorted(order) == [0, 1, 2, 3]
+    # Nothing in "car park" resembles any code, so it sits nearest a decision boundary.
+    assert order[0] == 1
+    assert coder.least_certain(texts, k=2) == order[:2]
+    assert coder.least_certain(texts, k=0) == []
+
+
+def test_empty_texts_get_no_codes_and_are_not_asked_about(coder):
+    assert coder.predict(["", "   "]) == [(), ()]
+    assert coder.least_certain(["", "the food was cold"], k=5) == [1]
+    assert coder.predict([]) == [] and coder.predict_proba([]) == [] and coder.least_certain([]) == []
+
+
+def test_same_seed_same_answers():
+    a = AssistedCoder(random_state=3).fit(TEXTS, LABELS)
+    b = AssistedCoder(random_state=3).fit(TEXTS, LABELS)
+    probe = ["long wait but kind staff", "cold food"]
+    assert a.predict_proba(probe) == b.predict_proba(probe)
+    assert a.thresholds_ == b.thresholds_
+
+
+def test_tiny_training_set_of_five_still_works():
+    texts = ["long wait", "kind nurse", "cold food", "waited ages", "rude nurse"]
+    labels = [["Waiting"], ["Staff"], ["Food"], ["Waiting"], ["Staff"]]
+    coder = AssistedCoder().fit(texts, labels)
+    assert set(coder.classes_) == {"Waiting", "Staff", "Food"}
+    predictions = coder.predict(["a long wait", "kind nurse"])
+    assert all(len(p) >= 1 for p in predictions)
+
+
+def test_a_code_present_on_every_comment_is_always_suggested():
+    coder = AssistedCoder().fit(["long wait", "kind nurse", "cold food"], [["A"], ["A", "B"], ["A"]])
+    assert all("A" in codes for codes in coder.predict(["anything at all", "kind nurse"]))
+    assert coder.predict_proba(["anything"])[0]["A"] > 0.5
+
+
+def test_uncoded_rows_are_ignored():
+    coder = AssistedCoder().fit(TEXTS + ["not coded yet"], LABELS + [[]])
+    assert coder.n_train_ == len(TEXTS)
+
+
+@pytest.mark.parametrize(
+    ("texts", "labels", "message"),
+    [
+        (["a", "b"], [["X"]], "texts but"),
+        (["only one"], [["X"]], "at least 2"),
+        (["a", "b"], [[], []], "at least 2"),
+        (["", "  "], [["X"], ["Y"]], "no words"),
+        (["a b", "c d"], ["X", "Y"], "one sequence of codes"),
+    ],
+)
+def test_impossible_training_sets_raise_a_clear_value_error(texts, labels, message):
+    with pytest.raises(ValueError, match=message):
+        AssistedCoder().fit(texts, labels)
+
+
+def test_unfitted_coder_says_so():
+    with pytest.raises(RuntimeError, match="not fitted"):
+        AssistedCoder().predict(["text"])
+
+
+def test_calibration_is_honest_on_held_out_comments():
+    # Mean predicted probability of the true code on fresh comments should be high, and of a wrong
+    # code low: a badly calibrated (e.g. raw SVM score) model would fail the bounds.
+    coder = AssistedCoder(random_state=1).fit(TEXTS, LABELS)
+    rows = coder.predict_proba(["so much waiting and delay", "tasty hot meals"])
+    assert np.mean([rows[0]["Waiting"], rows[1]["Food"]]) > 0.6
+    assert np.mean([rows[0]["Food"], rows[1]["Waiting"]]) < 0.3

@@ -425,6 +425,8 @@ def _quote_quality(text: str, language: str) -> float:
     quality = 1.0
     if words < 4 or words > 80 or len(sentences) > 3:
         quality *= 0.3  # still quotable when a theme has nothing better
+    elif words > 40:
+        quality *= 0.85  # long answers sit near the centre of broad themes but read as walls of text
     if not text[0].isupper() and not text[0].isdigit():
         quality *= 0.8
     if text[-1] not in ".!?\"')":

@@ -3,6 +3,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from engage.extensions import db
@@ -13,7 +14,7 @@ from engage.services import comments, flags
 
 class FlagCommentForm(FlaskForm):
     kind = SelectField("Flag this comment for", choices=[
-        ("pii", "Personal details to redact"), ("safeguarding", "A possible safeguarding concern"),
+        SelectChoice("pii", "Personal details to redact"), SelectChoice("safeguarding", "A possible safeguarding concern"),
     ], validators=[InputRequired()])
 
 

@@ -3,6 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from engage.extensions import db
@@ -22,7 +23,8 @@ class RedactForm(FlaskForm):
 
 
 class CloseFlagForm(FlaskForm):
-    status = SelectField("Decision", choices=[("resolved", "Resolved"), ("dismissed", "Nothing to do (dismiss)")])
+    status = SelectField("Decision", choices=[SelectChoice("resolved", "Resolved"),
+                                                  SelectChoice("dismissed", "Nothing to do (dismiss)")])
     note = TextAreaField("Note", description="What was done. Do not write anything that could identify anyone.",
                          validators=[InputRequired(message="Add a short note about what was done."),
                                      Length(max=flags.MAX_REASON)])

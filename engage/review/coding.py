@@ -54,8 +54,9 @@ def code_comment(slug: str, answer_id: uuid.UUID):
         else:
             db.session.commit()
             flash(f"Saved: {added} code{'s' if added != 1 else ''} added, {removed} removed.", "info")
-            target = "review.coding_queue" if from_queue else "review.code_comment"
-            return redirect(url_for(target, slug=slug, **({} if from_queue else {"answer_id": answer.id})), code=303)
+            if from_queue:
+                return redirect(url_for("review.coding_queue", slug=slug, after="coding"), code=303)
+            return redirect(url_for("review.code_comment", slug=slug, answer_id=answer.id), code=303)
     names = _theme_names(consultation)
     return render_template("review/coding_comment.html", consultation=consultation, answer=answer, state=state,
                            form=form, names=names, from_queue=from_queue, decision_form=DecisionForm(formdata=None)), \
@@ -89,7 +90,9 @@ def review_suggestions(slug: str):
     consultation = consultation_or_404(slug)
     themes = active_themes(consultation_id=consultation.id)
     theme = next((t for t in themes if t.id == request.values.get("theme", type=int)), themes[0] if themes else None)
-    rows = service.pending_by_theme(consultation=consultation, theme_id=theme.id) if theme else []
+    blind = double_coding.blind_answer_ids(consultation=consultation, user=current_user)
+    rows = [(s, text) for s, text in service.pending_by_theme(consultation=consultation, theme_id=theme.id)
+            if s.answer_id not in blind] if theme else []
     form = BulkDecisionForm()
     form.suggestions.choices = [SelectChoice(s.id, str(s.id)) for s, _ in rows]
     if theme and form.validate_on_submit():
@@ -115,7 +118,10 @@ def review_suggestions(slug: str):
 def coding_queue(slug: str):
     consultation = consultation_or_404(slug)
     blind = double_coding.blind_answer_ids(consultation=consultation, user=current_user)
-    state = service.refresh_assisted_suggestions(consultation=consultation, user=current_user, exclude=blind)
+    # Straight after coding from the queue, retrain only every few codes so moving on stays quick.
+    min_changes = service.RETRAIN_EVERY if request.args.get("after") == "coding" else 1
+    state = service.refresh_assisted_suggestions(consultation=consultation, user=current_user, exclude=blind,
+                                                 min_changes=min_changes)
     db.session.commit()  # retraining stores machine suggestions, shared by every reviewer's queue
     return _queue_page(consultation, state)
 

@@ -187,8 +187,11 @@ def test_queue_trains_suggests_for_uncoded_comments_and_retrains_on_new_codes(ap
     # Coding the first comment from the queue returns to the queue, which retrains on the new code.
     url = f"/review/sro-review/comments/{queue_first}/code?from=queue"
     response = client.post(url, data={"csrf_token": token(client, url), "from": "queue", "themes": [str(themes[0])]})
-    assert response.status_code == 303 and response.headers["Location"].endswith("/review/sro-review/queue")
-    assert client.get("/review/sro-review/queue").status_code == 200
+    assert response.status_code == 303 and response.headers["Location"].endswith("/review/sro-review/queue?after=coding")
+    assert client.get(response.headers["Location"]).status_code == 200
+    with app.app_context():  # one new code is not enough to retrain while moving through the queue...
+        assert count(AuditEvent, AuditEvent.action == "train_assisted_coding") == 1
+    assert client.get("/review/sro-review/queue").status_code == 200  # ...but opening the queue afresh is
     with app.app_context():
         assisted = db.session.scalars(select(Suggestion).where(Suggestion.source == "assisted", Suggestion.status == "pending")).all()
         trainings = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "train_assisted_coding")

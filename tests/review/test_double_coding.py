@@ -122,7 +122,9 @@ def test_coders_code_blind_and_see_the_report_only_when_done(app, client, setup)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "coding blind" in html
     assert "0.93" not in html and "checked" not in html  # neither the suggestion nor anyone's codes
-    # The ordinary coding page and the report are closed to a coder still working.
+    # The suggestions list, the ordinary coding page and the report are closed to a coder still working.
+    suggestions = client.get(f"/review/sro-review/suggestions?theme={safety}")
+    assert suggestions.status_code == 200 and "0.93" not in suggestions.get_data(as_text=True)
     assert client.get(f"/review/sro-review/comments/{order[0]}/code").status_code == 303
     report = client.get(f"/review/sro-review/double-coding/{sample_id}").get_data(as_text=True)
     assert "opens once you have coded every comment" in report and "Cohen" not in report

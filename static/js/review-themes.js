@@ -1,0 +1,23 @@
+/* Review workspace: a "tick all" box for long lists of suggestions or comments. Progressive enhancement only:
+   without JavaScript every box can still be ticked by hand. */
+(function () {
+  "use strict";
+  document.querySelectorAll("fieldset[data-tick-all]").forEach(function (fieldset) {
+    var boxes = fieldset.querySelectorAll("input[type=checkbox]");
+    if (boxes.length < 2) { return; }
+    var wrap = document.createElement("div");
+    wrap.className = "choice";
+    var all = document.createElement("input");
+    all.type = "checkbox";
+    all.id = fieldset.id + "-all";
+    var label = document.createElement("label");
+    label.htmlFor = all.id;
+    label.textContent = "Tick all " + boxes.length;
+    wrap.appendChild(all);
+    wrap.appendChild(label);
+    fieldset.insertBefore(wrap, fieldset.querySelector("legend").nextSibling);
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+    });
+  });
+}());

@@ -4,6 +4,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from engage.extensions import db
+from engage.imports.commands import import_command
 from engage.jobs import QUEUE_NAME
 
 
@@ -70,3 +71,4 @@ def init_app(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(import_command)

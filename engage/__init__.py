@@ -48,11 +48,12 @@ def create_app(config: str | type | None = None, **overrides):
     from engage import access, models  # noqa: F401  (tables for Flask-Migrate; the user loader)
     from engage.admin.views import bp as admin_bp
     from engage.auth.views import bp as auth_bp
+    from engage.facilitate.views import bp as facilitate_bp
     from engage.intake.views import bp as intake_bp
     from engage.review.views import bp as review_bp
     from engage.staff.views import bp as staff_bp
 
-    for blueprint in (intake_bp, auth_bp, staff_bp, admin_bp, review_bp):
+    for blueprint in (intake_bp, auth_bp, staff_bp, admin_bp, review_bp, facilitate_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions

@@ -1,0 +1,197 @@
+"""Facilitator views: spreadsheets (upload, map, preview, import), session notes (split, adjust, save), email."""
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from engage.access import require_consultation, require_roles
+from engage.extensions import db
+from engage.facilitate.forms import EmailUploadForm, SessionForm, SpreadsheetUploadForm
+from engage.facilitate.uploads import discard_upload, load_upload, save_upload
+from engage.imports import ImportFileError
+from engage.imports.notes import adjust_comments, read_notes, split_comments
+from engage.imports.spreadsheet import read_table
+from engage.models import Consultation, EngagementSession, ImportBatch, Role
+from engage.services import email_imports, engagement_sessions, imports
+
+bp = Blueprint("facilitate", __name__, url_prefix="/facilitate")
+
+
+@bp.url_value_preprocessor
+def allow_large_uploads(_endpoint, _values) -> None:
+    # Runs before every before_request (CSRF, form checks), which read the body: only a signed-in facilitator
+    # gets the import limit instead of the global MAX_CONTENT_LENGTH.
+    if request.method == "POST" and current_user.is_authenticated and current_user.has_role(Role.FACILITATOR.value):
+        limit = imports.import_max_bytes()
+        request.max_content_length = limit + 256 * 1024
+        request.max_form_memory_size = limit
+
+
+bp.before_request(require_roles(Role.FACILITATOR.value))
+
+
+def consultation_or_404(slug: str) -> Consultation:
+    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug)) or abort(404)
+    require_consultation(consultation.id)
+    return consultation
+
+
+@bp.route("/")
+def list_consultations():
+    consultations = [c for c in db.session.scalars(select(Consultation).order_by(Consultation.title))
+                     if current_user.can_access_consultation(c.id)]
+    return render_template("facilitate/list_consultations.html", consultations=consultations)
+
+
+@bp.route("/<slug>")
+def show_consultation(slug: str):
+    consultation = consultation_or_404(slug)
+    batches = db.session.scalars(select(ImportBatch).where(ImportBatch.consultation_id == consultation.id)
+                                 .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc()).limit(50)).all()
+    sessions = db.session.scalars(select(EngagementSession).where(EngagementSession.consultation_id == consultation.id)
+                                  .order_by(EngagementSession.held_on.desc(), EngagementSession.id.desc())).all()
+    return render_template("facilitate/show_consultation.html", consultation=consultation, batches=batches,
+                           sessions=sessions, summary=engagement_sessions.session_summary(consultation))
+
+
+@bp.route("/<slug>/spreadsheet", methods=["GET", "POST"])
+def upload_spreadsheet(slug: str):
+    consultation = consultation_or_404(slug)
+    form = SpreadsheetUploadForm()
+    if form.validate_on_submit():
+        data, filename = form.file.data.read(), form.file.data.filename or "upload.csv"
+        try:
+            imports.check_size(data, limit=imports.import_max_bytes())
+            read_table(data, filename)
+        except ImportFileError as error:
+            form.file.errors.append(str(error))
+        else:
+            token = save_upload(data, filename)
+            return redirect(url_for("facilitate.map_spreadsheet", slug=slug, token=token, channel=form.channel.data), code=303)
+    return render_template("facilitate/upload_spreadsheet.html", consultation=consultation, form=form), 422 if form.errors else 200
+
+
+@bp.route("/<slug>/spreadsheet/<token>", methods=["GET", "POST"])
+def map_spreadsheet(slug: str, token: str):
+    consultation = consultation_or_404(slug)
+    data, filename = load_upload(token)
+    header = read_table(data, filename).header
+    targets = imports.mapping_targets(consultation)
+    source = request.form if request.method == "POST" else {}
+    channel = source.get("channel") or request.args.get("channel", "paper")
+    if channel not in imports.SPREADSHEET_CHANNELS:
+        abort(400)
+    lowered = {h.lower(): h for h in header if h}
+    mapping = {key: source.get(f"map-{key}", "") if source else lowered.get(key, "") for key in targets}
+    mapping = {key: column for key, column in mapping.items() if column}
+    preview = None
+    if request.method == "POST":
+        preview = imports.preview_spreadsheet(consultation=consultation, data=data, filename=filename, mapping=mapping)
+        if request.form.get("action") == "import" and not preview.problems:
+            try:
+                result = imports.import_spreadsheet(consultation=consultation, data=data, filename=filename, channel=channel,
+                                                    mapping=mapping, user=current_user, today=dt.date.today())
+            except (ImportFileError, imports.ImportRejected) as error:
+                db.session.rollback()
+                flash(str(error), "error")
+            else:
+                db.session.commit()
+                discard_upload(token)
+                flash(_imported_message(result), "info")
+                return redirect(url_for("facilitate.show_consultation", slug=slug), code=303)
+    status = 422 if preview and preview.problems else 200
+    return render_template("facilitate/map_spreadsheet.html", consultation=consultation, header=header, targets=targets,
+                           mapping=mapping, preview=preview, channel=channel, filename=filename, token=token), status
+
+
+def _imported_message(result: imports.ImportResult) -> str:
+    skipped = f" {result.skipped:,} already imported were skipped." if result.skipped else ""
+    return f"Imported {result.added:,} comment{'s' * (result.added != 1)}.{skipped}"
+
+
+@bp.route("/<slug>/sessions/new", methods=["GET", "POST"])
+def new_session(slug: str):
+    consultation = consultation_or_404(slug)
+    form = SessionForm()
+    if form.validate_on_submit():
+        upload = form.notes_file.data
+        try:
+            text = read_notes(upload.read(), upload.filename or "notes.txt") if upload else form.notes.data
+        except ImportFileError as error:
+            form.notes_file.errors = [str(error)]
+        else:
+            comments = split_comments(text)
+            return render_template("facilitate/adjust_session.html", consultation=consultation, form=form,
+                                   comments=comments, problems=engagement_sessions.check_comments(comments),
+                                   filename=upload.filename if upload else "")
+    return render_template("facilitate/new_session.html", consultation=consultation, form=form), 422 if form.errors else 200
+
+
+@bp.route("/<slug>/sessions/save", methods=["POST"])
+def save_session(slug: str):
+    consultation = consultation_or_404(slug)
+    form = SessionForm()
+    form.notes.data = form.notes.data or "(adjusted below)"  # the notes were already split into the comments below
+    if not form.validate_on_submit():
+        return render_template("facilitate/new_session.html", consultation=consultation, form=form), 422
+    comments = adjust_comments(request.form.getlist("comment"), leave_out=_indexes("leave"), join_next=_indexes("join"))
+    problems = engagement_sessions.check_comments(comments)
+    filename = request.form.get("filename", "")[:255]
+    if request.form.get("action") == "save" and not problems:
+        details = engagement_sessions.SessionDetails(
+            channel=form.channel.data, held_on=form.held_on.data, organisation=form.organisation.data or "",
+            attendees=form.attendees.data, language=form.language.data, segment_description=form.segment_description.data or "")
+        session, result = engagement_sessions.save_session(consultation=consultation, details=details, comments=comments,
+                                                           user=current_user, today=dt.date.today(), filename=filename)
+        db.session.commit()
+        flash(_imported_message(result), "info")
+        target = url_for("facilitate.show_session", slug=slug, session_id=session.id) if session else url_for("facilitate.show_consultation", slug=slug)
+        return redirect(target, code=303)
+    return render_template("facilitate/adjust_session.html", consultation=consultation, form=form, comments=comments,
+                           problems=problems, filename=filename), 422 if problems else 200
+
+
+def _indexes(name: str) -> set[int]:
+    return {int(v) for v in request.form.getlist(name) if v.isdigit()}
+
+
+@bp.route("/<slug>/sessions/<int:session_id>")
+def show_session(slug: str, session_id: int):
+    consultation = consultation_or_404(slug)
+    session = db.session.get(EngagementSession, session_id)
+    if session is None or session.consultation_id != consultation.id:
+        abort(404)
+    return render_template("facilitate/show_session.html", consultation=consultation, session=session,
+                           comments=engagement_sessions.session_comments(session))
+
+
+@bp.route("/<slug>/email", methods=["GET", "POST"])
+def upload_email(slug: str):
+    consultation = consultation_or_404(slug)
+    form = EmailUploadForm()
+    if form.validate_on_submit():
+        data, filename = form.file.data.read(), form.file.data.filename or "message.eml"
+        try:
+            email_imports.prepare_emails(data=data, filename=filename)
+        except ImportFileError as error:
+            form.file.errors.append(str(error))
+        else:
+            return redirect(url_for("facilitate.preview_email", slug=slug, token=save_upload(data, filename)), code=303)
+    return render_template("facilitate/upload_email.html", consultation=consultation, form=form), 422 if form.errors else 200
+
+
+@bp.route("/<slug>/email/<token>", methods=["GET", "POST"])
+def preview_email(slug: str, token: str):
+    consultation = consultation_or_404(slug)
+    data, filename = load_upload(token)
+    _, preview = email_imports.prepare_emails(data=data, filename=filename)
+    if request.method == "POST" and not preview.problems:
+        result = email_imports.import_emails(consultation=consultation, data=data, filename=filename,
+                                             user=current_user, today=dt.date.today())
+        db.session.commit()
+        discard_upload(token)
+        flash(_imported_message(result), "info")
+        return redirect(url_for("facilitate.show_consultation", slug=slug), code=303)
+    return render_template("facilitate/preview_email.html", consultation=consultation, preview=preview,
+                           filename=filename, token=token), 422 if preview.problems else 200

@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass, field
 from statistics import fmean
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from engage.database import begin_write
 from engage.extensions import db
@@ -174,16 +174,18 @@ def adopt_run_themes(*, run: AnalysisRun, user: User | None) -> list[Theme]:
         db.session.add(theme)
         created[machine.id] = theme
     db.session.flush()
-    n_suggestions = 0
+    rows = []
     if created:
+        now = utcnow()
         for answer_id, scores in db.session.execute(
             select(CommentAnalysis.answer_id, CommentAnalysis.theme_scores).where(CommentAnalysis.run_id == run.id)
         ):
-            for machine_id, score in scores:
-                if machine_id in created:
-                    db.session.add(Suggestion(answer_id=answer_id, theme_id=created[machine_id].id, run_id=run.id,
-                                              source="discovery", score=float(score), status="pending"))
-                    n_suggestions += 1
+            rows += [{"answer_id": answer_id, "theme_id": created[machine_id].id, "run_id": run.id, "source": "discovery",
+                      "score": float(score), "status": "pending", "created_at": now}
+                     for machine_id, score in scores if machine_id in created]
+    if rows:  # one executemany: a large consultation has hundreds of thousands of memberships
+        db.session.execute(insert(Suggestion), rows)
+    n_suggestions = len(rows)
     db.session.flush()
     record_event(actor=user, action="adopt_run_themes", target_type="analysis_run", target_id=run.id,
                  details={"version": run.version, "themes": len(created), "suggestions": n_suggestions})

@@ -174,6 +174,8 @@ def test_report_and_resolving_a_disagreement(app, client, setup):
         assert report.agreement.per_theme[trust][0] == pytest.approx(0.5)
         assert [d.number for d in report.disagreements] == [2] and not report.disagreements[0].resolved
     sign_in(client, "third@example.org")
+    listing = client.get("/review/sro-review/double-coding")
+    assert listing.status_code == 200 and f"Sample {sample_id}" in listing.get_data(as_text=True)
     page = client.get(f"/review/sro-review/double-coding/{sample_id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "0.50" in html and "Comment 2" in html and "pooled" in html

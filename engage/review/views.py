@@ -1,7 +1,7 @@
 """The review blueprint and its analysis-run views; other review areas add their routes from sibling modules."""
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engage.access import require_consultation, require_roles
 from engage.extensions import db
@@ -68,14 +68,16 @@ def show_run_status(slug: str, version: int):
 
 
 def _quote_texts(run: AnalysisRun, consultation: Consultation) -> dict[str, str]:
-    """Quotes as reviewers see them on the board: with personal details already replaced by placeholders."""
+    """Quotes as reviewers see them: a reviewer's redaction if there is one, and personal details scrubbed."""
     import uuid
 
     from engage.analysis.pii import scrub_pii
 
     ids = {uuid.UUID(i) for t in run.themes for i in t.quote_answer_ids}
     schools = [o.label for f in consultation.segment_fields if f.key == "school" for o in f.options]
-    rows = db.session.execute(select(Answer.id, Answer.text).where(Answer.id.in_(ids))) if ids else []
+    rows = db.session.execute(
+        select(Answer.id, func.coalesce(Answer.redacted_text, Answer.text)).where(Answer.id.in_(ids))
+    ) if ids else []
     return {str(answer_id): scrub_pii(text, schools=schools) for answer_id, text in rows}
 
 

@@ -113,3 +113,20 @@ def test_a_run_opens_flags_once_per_comment_and_kind(app, make_consultation, cli
         flags = db.session.scalars(select(CommentFlag)).all()
         assert sorted((f.kind, f.status) for f in flags) == [("pii", "open"), ("safeguarding", "open")]
         assert "phone" in next(f for f in flags if f.kind == "pii").details
+
+
+def test_run_page_quotes_use_the_reviewers_redaction(app, client, demo, login_as):
+    import uuid
+
+    from engage.models import Answer
+
+    run_id = _start_and_execute(app, demo, n_themes=3)
+    with app.app_context():
+        quote_id = uuid.UUID(db.session.get(AnalysisRun, run_id).themes[0].quote_answer_ids[0])
+        answer = db.session.get(Answer, quote_id)
+        answer.redacted_text = "A reviewer rewrote this quote to remove a detail."
+        db.session.commit()
+    login_as("reviewer")
+    page = client.get("/review/sro-review/runs/1").get_data(as_text=True)
+    # (Demo texts repeat, so the original wording may still appear as another comment's quote.)
+    assert "A reviewer rewrote this quote to remove a detail." in page

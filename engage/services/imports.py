@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from engage.database import begin_write
 from engage.extensions import db
@@ -241,6 +241,7 @@ def import_spreadsheet(*, consultation: Consultation, data: bytes, filename: str
     if problems:
         raise ImportRejected(problems)
     begin_write()
+    _widen_sqlite_cache()
     batch = start_batch(consultation=consultation, channel=channel, filename=filename, user=user)
     writer = BulkWriter(consultation_id=consultation.id, channel=channel, batch_id=batch.id, today=today, language=language)
     occurrences: Counter[bytes] = Counter()
@@ -260,6 +261,13 @@ def import_spreadsheet(*, consultation: Consultation, data: bytes, filename: str
         raise ImportRejected(problems)
     writer.flush()
     return finish_batch(batch=batch, added=writer.added, skipped=writer.skipped, user=user)
+
+
+def _widen_sqlite_cache() -> None:
+    # Random ids land all over each index: with SQLite's default 2 MiB page cache a large import spends most of
+    # its time re-reading pages. 64 MiB on this connection keeps the indexes' hot pages in memory.
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("PRAGMA cache_size = -65536"))
 
 
 def start_batch(*, consultation: Consultation, channel: str, filename: str, user: User | None) -> ImportBatch:

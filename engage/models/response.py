@@ -3,7 +3,7 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, SmallInteger, String, Text, Uuid
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, SmallInteger, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.models.base import Base, random_id
@@ -29,7 +29,12 @@ class Response(Base):
     """
 
     __tablename__ = "responses"
-    __table_args__ = (CheckConstraint(_CHANNEL_CHECK, name="channel"), {"sqlite_with_rowid": False})
+    __table_args__ = (
+        CheckConstraint(_CHANNEL_CHECK, name="channel"),
+        # The comment browser and participation view filter a consultation's responses by channel.
+        Index("ix_responses_consultation_channel", "consultation_id", "channel"),
+        {"sqlite_with_rowid": False},
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=random_id)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
@@ -55,6 +60,8 @@ class Answer(Base):
     __tablename__ = "answers"
     __table_args__ = (
         CheckConstraint("scale_value IS NULL OR scale_value BETWEEN 1 AND 5", name="scale_value"),
+        # Filtering comments by who wrote them goes answer -> response -> segment answer.
+        Index("ix_answers_response_question", "response_id", "question_id"),
         {"sqlite_with_rowid": False},
     )
 
@@ -75,7 +82,11 @@ class SegmentAnswer(Base):
     """An "about you" answer: a chosen option, or an explicit "prefer not to say" (option_id empty)."""
 
     __tablename__ = "segment_answers"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (
+        # "Comments from respondents who chose option X": option first, then the responses.
+        Index("ix_segment_answers_option_response", "option_id", "response_id"),
+        {"sqlite_with_rowid": False},
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=random_id)
     response_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, column, func, literal_column, select, table
+from sqlalchemy import Select, and_, column, func, literal_column, or_, select, table
 
 from engage.analysis.sentiment import NEGATIVE_BELOW, POSITIVE_FROM
 from engage.extensions import db
@@ -26,6 +26,9 @@ from engage.models import (
 )
 
 PER_PAGE = 25
+# The question "id" for comments that answer no particular question (emails, focus-group notes).
+NO_QUESTION = 0
+NO_QUESTION_LABEL = "Not tied to a question (emails, session notes)"
 SENTIMENTS = ("positive", "neutral", "negative")
 FLAG_KINDS = ("pii", "safeguarding")
 CHANNEL_LABELS = {"online": "Online form", "paper": "Paper form", "focus_group": "Focus group",
@@ -107,6 +110,7 @@ def latest_run(consultation: Consultation) -> AnalysisRun | None:
 def filter_choices(*, consultation: Consultation, sees_safeguarding: bool) -> FilterChoices:
     """What can be filtered on. Segment values with fewer respondents than the minimum are not offered."""
     questions = [(q.id, q.prompt) for q in consultation.questions if q.kind == QuestionKind.TEXT.value]
+    questions.append((NO_QUESTION, NO_QUESTION_LABEL))
     themes = db.session.execute(
         select(Theme.id, Theme.name).where(Theme.consultation_id == consultation.id, Theme.archived_at.is_(None))
         .order_by(Theme.position, Theme.id)
@@ -201,9 +205,13 @@ def _filtered(consultation: Consultation, filters: CommentFilters, run_id: int |
     # Scoped by the consultation's open-text questions rather than a join to responses: the question index
     # then covers the count, where a join costs one row lookup per comment (seconds at 100k on SQLite).
     text_questions = [q.id for q in consultation.questions if q.kind == QuestionKind.TEXT.value]
-    query = select(Answer.id).where(Answer.question_id.in_(text_questions or [-1]))
-    if filters.question_id and skip != "question":
-        query = query.where(Answer.question_id == filters.question_id)
+    # Emails and session notes answer no question: they are found through their responses instead.
+    untied = and_(Answer.question_id.is_(None), Answer.response_id.in_(
+        select(Response.id).where(Response.consultation_id == consultation.id)
+    ))
+    query = select(Answer.id).where(or_(Answer.question_id.in_(text_questions or [-1]), untied))
+    if filters.question_id is not None and skip != "question":
+        query = query.where(untied if filters.question_id == NO_QUESTION else Answer.question_id == filters.question_id)
     if filters.theme:
         kind, theme_id = filters.theme[0], int(filters.theme[1:])
         source = (select(Code.answer_id).where(Code.theme_id == theme_id) if kind == "c" else
@@ -267,7 +275,7 @@ def browse_comments(*, consultation: Consultation, filters: CommentFilters, is_a
     facets = _facets(consultation, filters, run_id)
     # The total is read off the per-question counts, saving a second pass over the matching comments.
     per_question = facets["question"]
-    total = per_question.get(str(filters.question_id), 0) if filters.question_id else sum(per_question.values())
+    total = per_question.get(str(filters.question_id), 0) if filters.question_id is not None else sum(per_question.values())
     pages = max(1, math.ceil(total / per_page))
     page = min(filters.page, pages)
     ids = list(db.session.scalars(
@@ -283,7 +291,7 @@ def _facets(consultation: Consultation, filters: CommentFilters, run_id: int | N
     a second at 100k comments on SQLite, against tens of milliseconds for this one (a covering index).
     """
     by_question = _filtered(consultation, filters, run_id, skip="question").add_columns(Answer.question_id).subquery()
-    return {"question": {str(q): n for q, n in db.session.execute(
+    return {"question": {str(NO_QUESTION if q is None else q): n for q, n in db.session.execute(
         select(by_question.c.question_id, func.count()).group_by(by_question.c.question_id))}}
 
 
@@ -293,7 +301,7 @@ def _rows(ids: list, run_id: int | None, is_admin: bool, sees_safeguarding: bool
         return []
     found = {row.id: row for row in db.session.execute(
         select(Answer.id, Answer.text, Answer.redacted_text, Question.prompt, Response.channel)
-        .join(Question, Question.id == Answer.question_id).join(Response, Response.id == Answer.response_id)
+        .outerjoin(Question, Question.id == Answer.question_id).join(Response, Response.id == Answer.response_id)
         .where(Answer.id.in_(ids))
     )}
     themes: dict = {}
@@ -318,7 +326,7 @@ def _rows(ids: list, run_id: int | None, is_admin: bool, sees_safeguarding: bool
         row = found[answer_id]
         score = scores.get(answer_id)
         rows.append(CommentRow(
-            answer_id=answer_id, question=row.prompt, text=row.redacted_text or row.text or "",
+            answer_id=answer_id, question=row.prompt or NO_QUESTION_LABEL, text=row.redacted_text or row.text or "",
             original=row.text if is_admin and row.redacted_text else None, redacted=bool(row.redacted_text),
             channel=row.channel, sentiment=None if score is None else _label(score),
             themes=themes.get(answer_id, []), flags=sorted(set(flags.get(answer_id, []))),

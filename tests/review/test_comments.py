@@ -136,3 +136,24 @@ def test_sentiment_filter_uses_the_latest_finished_run(app, client, consultation
     assert sum(totals.values()) == 7 and all(not _browse(app, consultation_id, sentiment=s)[1] for s in totals)
     login_as("reviewer")
     assert client.get("/review/school-safety/comments?sentiment=positive").status_code == 200
+
+
+def test_comments_not_tied_to_a_question_are_listed_and_filterable(app, client, login_as, make_consultation):
+    """Emails and session notes have no question; the browser must still show them."""
+    import datetime as dt
+
+    from engage.models import Answer, Consultation, Response
+    from engage.services.comments import NO_QUESTION
+
+    consultation_id = make_consultation()
+    with app.app_context():
+        response = Response(consultation_id=consultation_id, channel="email", submitted_on=dt.date.today())
+        response.answers = [Answer(question_id=None, text="An emailed worry about the hallway checks.")]
+        db.session.add(response)
+        db.session.commit()
+        slug = db.session.get(Consultation, consultation_id).slug
+    login_as("reviewer")
+    everything = client.get(f"/review/{slug}/comments").get_data(as_text=True)
+    assert "An emailed worry about the hallway checks." in everything
+    only_untied = client.get(f"/review/{slug}/comments?question={NO_QUESTION}").get_data(as_text=True)
+    assert "An emailed worry about the hallway checks." in only_untied and "Not tied to a question" in only_untied

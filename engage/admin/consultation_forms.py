@@ -4,7 +4,6 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from engage.models import ROLE_VALUES
 
 
 def _lines(value):
@@ -27,8 +26,10 @@ class ConsultationForm(FlaskForm):
     requires_access_code = BooleanField("People need an access code to answer")
     min_group_size = IntegerField("Smallest group size shown", description="Counts for smaller groups are hidden everywhere.",
                                   default=10, validators=[InputRequired(), NumberRange(min=5, max=100, message="Use 5 to 100.")])
+    # Only roles that can open the review workspace's flags page can be the safeguarding contacts.
     safeguarding_role = SelectField("Who receives possible safeguarding concerns",
-                                    choices=[SelectChoice(r, r.capitalize()) for r in ROLE_VALUES], default="admin")
+                                    choices=[SelectChoice("admin", "Admins"), SelectChoice("reviewer", "Reviewers")],
+                                    default="admin")
     safeguarding_guidance = TextAreaField("Guidance for them", validators=[Optional(), Length(max=5000)])
 
     def values(self) -> dict:

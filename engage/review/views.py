@@ -11,7 +11,8 @@ from engage.services import analysis_runs
 from engage.services.audit import record_event
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-bp.before_request(require_roles(Role.REVIEWER.value))
+# Admins oversee the review (and are the default safeguarding contacts), so they are admitted too.
+bp.before_request(require_roles(Role.REVIEWER.value, Role.ADMIN.value))
 
 
 def consultation_or_404(slug: str) -> Consultation:

@@ -9,6 +9,7 @@ from engage.extensions import db
 from engage.models import Answer, CommentFlag, Consultation, Question, Response, Role, SegmentField, User
 from engage.models.user import utcnow
 from engage.services.audit import record_event
+from engage.services.comments import NO_QUESTION_LABEL
 
 FLAG_KINDS = ("pii", "safeguarding")
 MAX_REASON = 500
@@ -58,9 +59,9 @@ def list_flags(*, consultation: Consultation, user: User, kind: str, status: str
     if kind == "safeguarding" and not sees_safeguarding(user=user, consultation=consultation):
         return []
     rows = db.session.execute(
-        select(CommentFlag, Question.prompt, Answer.text, Answer.redacted_text)
+        select(CommentFlag, func.coalesce(Question.prompt, NO_QUESTION_LABEL), Answer.text, Answer.redacted_text)
         .join(Answer, Answer.id == CommentFlag.answer_id).join(Response, Response.id == Answer.response_id)
-        .join(Question, Question.id == Answer.question_id)
+        .outerjoin(Question, Question.id == Answer.question_id)  # emails and session notes have no question
         .where(Response.consultation_id == consultation.id, CommentFlag.kind == kind, CommentFlag.status == status)
         .order_by(CommentFlag.created_at, CommentFlag.id).limit(500)
     )

@@ -5,7 +5,7 @@ import pytest
 
 PUBLIC = {"static", "auth.login", "auth.logout", "auth.accept_invite"}
 # Which roles each staff blueprint admits; None means any signed-in staff member.
-BLUEPRINT_ROLES = {"staff": None, "admin": {"admin"}, "review": {"reviewer"}, "facilitate": {"facilitator"}}
+BLUEPRINT_ROLES = {"staff": None, "admin": {"admin"}, "review": {"reviewer", "admin"}, "facilitate": {"facilitator"}}
 
 
 def _sample_value(match) -> str:

@@ -136,3 +136,23 @@ def test_flag_services_refuse_bad_input(app, flagged):
             flags.close_flag(flag=flag, status="deleted", note="x", user=None)
         with pytest.raises(flags.FlagError):
             flags.list_flags(consultation=db.session.get(Consultation, 1), user=None, kind="other")
+
+
+def test_an_admin_who_is_not_a_reviewer_receives_safeguarding_flags(app, client, login_as, make_consultation):
+    """The default safeguarding contact is the admin role, so admins must reach the flags page."""
+    from engage.models import CommentFlag, Consultation
+    from tests.helpers import fresh_form, valid_answers
+
+    consultation_id = make_consultation()
+    data = fresh_form(client, "school-safety") | valid_answers(app, "school-safety", text="He hit me and I am scared.")
+    assert client.post("/c/school-safety/respond", data=data).status_code == 303
+    with app.app_context():
+        from engage.models import Answer
+
+        answer_id = db.session.scalar(select(Answer.id).where(Answer.text.is_not(None)))
+        db.session.add(CommentFlag(answer_id=answer_id, kind="safeguarding", details=["violence"]))
+        db.session.commit()
+        assert db.session.get(Consultation, consultation_id).safeguarding_role == "admin"
+    login_as("admin")
+    page = client.get("/review/school-safety/flags?kind=safeguarding")
+    assert page.status_code == 200 and "He hit me" in page.get_data(as_text=True)

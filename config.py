@@ -39,6 +39,8 @@ class Config:
     # A form's CSRF token lasts this long; after it, the answers are shown again with a fresh token.
     WTF_CSRF_TIME_LIMIT = _env_int("WTF_CSRF_TIME_LIMIT", 4 * 3600)
     DEFAULT_MIN_GROUP_SIZE = _env_int("DEFAULT_MIN_GROUP_SIZE", 10)
+    # Largest file a signed-in facilitator may upload for import (everyone else keeps MAX_CONTENT_LENGTH).
+    IMPORT_MAX_BYTES = _env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
     # Seconds a worker reuses a consultation's form snapshot (0 = always read it fresh).
     CONSULTATION_CACHE_SECONDS = _env_int("CONSULTATION_CACHE_SECONDS", 5)
 

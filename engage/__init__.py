@@ -57,6 +57,11 @@ def create_app(config: str | type | None = None, **overrides):
         app.register_blueprint(blueprint)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
+    from wtforms import RadioField, SelectMultipleField
+
+    # Templates ask what a field is, not what its class is called, so subclasses render correctly.
+    app.jinja_env.tests["multiple_choice"] = lambda field: isinstance(field, SelectMultipleField)
+    app.jinja_env.tests["choice_group"] = lambda field: isinstance(field, (SelectMultipleField, RadioField))
     app.jinja_env.filters["long_date"] = lambda day: f"{day:%B} {day.day}, {day.year}"
     logging_setup.init_app(app)
     security.init_app(app)

@@ -1,8 +1,14 @@
 """Review forms, shape only."""
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
+from wtforms import IntegerField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from engage.models import CHANNEL_VALUES
+
+CHANNEL_NAMES = {"online": "Online form", "paper": "Paper surveys", "focus_group": "Focus groups",
+                 "roundtable": "Roundtables", "email": "Email"}
 
 
 class StartRunForm(FlaskForm):
@@ -10,6 +16,11 @@ class StartRunForm(FlaskForm):
     n_themes = IntegerField(
         "Number of themes", description="Leave empty to let the analysis choose.",
         validators=[Optional(), NumberRange(min=2, max=60, message="Choose between 2 and 60, or leave it empty.")],
+    )
+    channels = SelectMultipleField(
+        "Channels to include", description="Leave all unticked to include every channel.",
+        choices=[SelectChoice(c, CHANNEL_NAMES[c]) for c in CHANNEL_VALUES], validators=[Optional()],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
     )
 
 

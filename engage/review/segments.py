@@ -9,6 +9,7 @@ from engage.extensions import db
 from engage.models import QuestionKind
 from engage.review.views import bp, consultation_or_404
 from engage.services import segments
+from engage.services.engagement_sessions import session_summary
 
 
 class PinFindingForm(FlaskForm):
@@ -103,4 +104,4 @@ def show_participation(slug: str):
     consultation = consultation_or_404(slug)
     total, tables = segments.participation(consultation=consultation)
     return render_template("review/participation.html", consultation=consultation, total=total, tables=tables,
-                           bars=segments.participation_bars)
+                           bars=segments.participation_bars, sessions=session_summary(consultation))

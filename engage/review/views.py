@@ -36,7 +36,7 @@ def list_runs(slug: str):
         try:
             run = analysis_runs.start_analysis(
                 consultation=consultation, user=current_user, question_id=int(form.question.data) or None,
-                n_themes=form.n_themes.data,
+                n_themes=form.n_themes.data, channels=form.channels.data or None,
             )
         except analysis_runs.RunError as error:
             form.question.errors.append(str(error))

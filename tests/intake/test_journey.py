@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from engage.extensions import db
 from engage.models import Answer, Receipt, Response, SegmentAnswer
-from tests.helpers import fresh_form, question_ids, valid_answers
+from tests.helpers import fresh_form, hidden_inputs, question_ids, valid_answers
 
 
 def count(app, model) -> int:
@@ -206,3 +206,16 @@ def test_closing_is_honoured_even_while_the_form_snapshot_is_cached(client, app,
     assert response.status_code == 409
     assert "typed before it closed" in response.get_data(as_text=True)
     assert count(app, Response) == 0
+
+
+def test_each_fresh_form_gets_its_own_key_and_a_working_token(client, app, make_consultation):
+    """The empty form is rendered once and personalised per request: nothing may leak between visitors."""
+    make_consultation()
+    first = client.get("/c/school-safety/respond").get_data(as_text=True)
+    other_browser = app.test_client()
+    second = other_browser.get("/c/school-safety/respond").get_data(as_text=True)
+    assert "placeholder" not in first and "placeholder" not in second
+    assert hidden_inputs(first)["submission_key"] != hidden_inputs(second)["submission_key"]
+    assert hidden_inputs(first)["csrf_token"] != hidden_inputs(second)["csrf_token"]
+    data = hidden_inputs(second) | valid_answers(app, "school-safety")
+    assert other_browser.post("/c/school-safety/respond", data=data).status_code == 303

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -210,27 +210,6 @@ def _suppress(
     # Members of a relation whose published total is zero are zero for anyone who reads
     # the total: hiding them protects nothing, so they count as known, not as cover.
     known_zero = {key for members, total in relations if isinstance(total, int) and total == 0 for key in members}
-    relations_of: dict[Key, list[int]] = defaultdict(list)
-    for index, (members, total) in enumerate(relations):
-        for key in (*members, total):
-            if not isinstance(key, int):
-                relations_of[key].append(index)
-
-    def new_exposures(key: Key, current: int, unknown: set[Key]) -> int:
-        """How many other relations hiding `key` would leave with a single hidden figure.
-
-        Preferring cover that sits where something is already hidden (a small group's row)
-        keeps complementary suppression from spreading to large groups that are safe to show.
-        """
-        count = 0
-        for index in relations_of.get(key, ()):
-            if index == current:
-                continue
-            members, total = relations[index]
-            if not any(k in unknown for k in (*members, total) if not isinstance(k, int)):
-                count += 1
-        return count
-
     given_up: set[Key] = set()
     changed = True
     while changed:
@@ -242,7 +221,7 @@ def _suppress(
                     changed = True
         caps = {key: values[bound] for key, bound in upper.items() if bound not in hidden}
         unknown = hidden - known_zero
-        for index, (members, total) in enumerate(relations):
+        for members, total in relations:
             if not _relation_problem(members, total, values, unknown, caps):
                 continue
             candidates = [key for key in members if key not in hidden and key not in frozen]
@@ -252,8 +231,7 @@ def _suppress(
                 continue  # the hidden figure equals a published one already (e.g. one row only)
             # Hide the smallest non-zero count: it loses the least information, and a
             # zero would not widen the range of what is hidden.
-            choice = min(candidates, key=lambda key: (
-                values[key] == 0, new_exposures(key, index, unknown), values[key], repr(key)))
+            choice = min(candidates, key=lambda key: (values[key] == 0, values[key], repr(key)))
             hidden.add(choice)
             unknown.add(choice)
             changed = True

@@ -118,7 +118,8 @@ def respond(slug: str):
 @bp.route("/c/<slug>/thanks")
 def thanks(slug: str):
     consultation = _consultation_or_404(slug)
-    shown = session.get("receipt") or {}
+    # Shown once, then forgotten: on a shared school computer the next person must not find it here.
+    shown = session.pop("receipt", None) or {}
     receipt = shown.get("code") if shown.get("slug") == slug else None
     return render_template("intake/thanks.html", consultation=consultation, receipt=receipt)
 

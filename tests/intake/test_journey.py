@@ -219,3 +219,11 @@ def test_each_fresh_form_gets_its_own_key_and_a_working_token(client, app, make_
     assert hidden_inputs(first)["csrf_token"] != hidden_inputs(second)["csrf_token"]
     data = hidden_inputs(second) | valid_answers(app, "school-safety")
     assert other_browser.post("/c/school-safety/respond", data=data).status_code == 303
+
+
+def test_receipt_is_shown_once_so_the_next_person_at_a_shared_computer_cannot_see_it(client, app, make_consultation):
+    make_consultation()
+    response = client.post("/c/school-safety/respond", data=fresh_form(client, "school-safety") | valid_answers(app, "school-safety"))
+    assert "receipt-code" in client.get(response.headers["Location"]).get_data(as_text=True)
+    again = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "receipt-code" not in again and "Thank you" in again

@@ -5,6 +5,7 @@ import json
 
 from engage.database import begin_write
 from engage.extensions import db
+from engage.imports.spreadsheet import FORMULA_PREFIXES, neutralise_csv_cell
 from engage.models import Consultation, Theme, User
 from engage.services.audit import record_event
 from engage.services.themes import ThemeError, _next_position, active_themes
@@ -12,16 +13,11 @@ from engage.services.themes import ThemeError, _next_position, active_themes
 MAX_CODEBOOK_BYTES = 100_000
 MAX_THEMES = 200
 FIELDS = ("name", "description", "keywords", "examples")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value: str) -> str:
-    """Stop spreadsheets running a cell as a formula: prefix risky first characters with a single quote."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def _restore_cell(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
+    """Undo neutralise_csv_cell on a codebook that Engage exported, so a round trip keeps the text."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES) else value
 
 
 def export_codebook(*, consultation: Consultation, fmt: str) -> tuple[str, str]:
@@ -37,8 +33,8 @@ def export_codebook(*, consultation: Consultation, fmt: str) -> tuple[str, str]:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(FIELDS)
     for row in rows:
-        writer.writerow([neutralise_cell(row["name"]), neutralise_cell(row["description"]),
-                         neutralise_cell("; ".join(row["keywords"])), neutralise_cell("\n".join(row["examples"]))])
+        writer.writerow([neutralise_csv_cell(row["name"]), neutralise_csv_cell(row["description"]),
+                         neutralise_csv_cell("; ".join(row["keywords"])), neutralise_csv_cell("\n".join(row["examples"]))])
     return out.getvalue(), "text/csv"
 
 

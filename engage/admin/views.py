@@ -60,6 +60,6 @@ def list_audit_events():
     ).all()
     return render_template("admin/list_audit_events.html", events=events, page=page)
 
-# Further admin areas register their routes on `bp`.
-from engage.admin import consultations  # noqa: E402,F401
-from engage.admin import coding_samples  # noqa: E402,F401  (double-coding samples register on bp)
+# Further admin areas register their routes on `bp` when imported.
+from engage.admin import coding_samples as _coding_samples_views  # noqa: E402,F401
+from engage.admin import consultations as _consultation_views  # noqa: E402,F401

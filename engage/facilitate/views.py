@@ -1,7 +1,7 @@
 """Facilitator views: spreadsheets (upload, map, preview, import), session notes (split, adjust, save), email."""
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 

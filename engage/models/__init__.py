@@ -24,11 +24,11 @@ from engage.models.coding import (
     Suggestion,
     Theme,
 )
-from engage.models.response import CHANNEL_VALUES, Answer, Channel, Receipt, Response, SegmentAnswer
+from engage.models.response import CHANNEL_LABELS, CHANNEL_VALUES, Answer, Channel, Receipt, Response, SegmentAnswer
 from engage.models.user import ROLE_VALUES, ConsultationAccess, Invitation, Role, StaffSession, User, UserRole
 
 __all__ = [
-    "SCALE_LABELS", "AccessCode", "Consultation", "ConsultationStatus", "Question", "QuestionKind",
+    "SCALE_LABELS", "CHANNEL_LABELS", "AccessCode", "Consultation", "ConsultationStatus", "Question", "QuestionKind",
     "QuestionOption", "SegmentField", "SegmentOption", "CHANNEL_VALUES", "Answer", "Channel", "Receipt",
     "Response", "SegmentAnswer", "AuditEvent", "ROLE_VALUES", "ConsultationAccess", "Invitation", "Role",
     "StaffSession", "User", "UserRole", "AnalysisRun", "CommentAnalysis", "MachineTheme", "RunStatus",

@@ -88,6 +88,11 @@ class Consultation(Base):
     def availability(self, today: dt.date) -> str:
         return availability(self.status, self.opens_on, self.closes_on, today)
 
+    @property
+    def school_names(self) -> list[str]:
+        """The options of the "school" question: names the personal-details scrubber must replace."""
+        return [o.label for f in self.segment_fields if f.key == "school" for o in f.options]
+
 
 class Question(Base):
     __tablename__ = "questions"

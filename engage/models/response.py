@@ -18,6 +18,8 @@ class Channel(str, enum.Enum):
 
 
 CHANNEL_VALUES = tuple(c.value for c in Channel)
+CHANNEL_LABELS = {"online": "Online form", "paper": "Paper survey", "focus_group": "Focus group",
+                  "roundtable": "Roundtable", "email": "Email"}
 _CHANNEL_CHECK = "channel IN (" + ", ".join(f"'{c}'" for c in CHANNEL_VALUES) + ")"
 
 

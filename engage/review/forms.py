@@ -5,10 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from engage.models import CHANNEL_VALUES
-
-CHANNEL_NAMES = {"online": "Online form", "paper": "Paper surveys", "focus_group": "Focus groups",
-                 "roundtable": "Roundtables", "email": "Email"}
+from engage.models import CHANNEL_LABELS, CHANNEL_VALUES
 
 
 class StartRunForm(FlaskForm):
@@ -19,7 +16,7 @@ class StartRunForm(FlaskForm):
     )
     channels = SelectMultipleField(
         "Channels to include", description="Leave all unticked to include every channel.",
-        choices=[SelectChoice(c, CHANNEL_NAMES[c]) for c in CHANNEL_VALUES], validators=[Optional()],
+        choices=[SelectChoice(c, CHANNEL_LABELS[c]) for c in CHANNEL_VALUES], validators=[Optional()],
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
     )
 

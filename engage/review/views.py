@@ -1,5 +1,5 @@
 """The review blueprint and its analysis-run views; other review areas add their routes from sibling modules."""
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -75,7 +75,7 @@ def _quote_texts(run: AnalysisRun, consultation: Consultation) -> dict[str, str]
     from engage.analysis.pii import scrub_pii
 
     ids = {uuid.UUID(i) for t in run.themes for i in t.quote_answer_ids}
-    schools = [o.label for f in consultation.segment_fields if f.key == "school" for o in f.options]
+    schools = consultation.school_names
     rows = db.session.execute(
         select(Answer.id, func.coalesce(Answer.redacted_text, Answer.text)).where(Answer.id.in_(ids))
     ) if ids else []

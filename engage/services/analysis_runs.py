@@ -25,7 +25,6 @@ from engage.models import (
     QuestionKind,
     Response,
     RunStatus,
-    SegmentField,
     User,
 )
 from engage.models.user import utcnow
@@ -112,7 +111,7 @@ def execute_run(*, run_id: int) -> AnalysisRun | None:
             raise RunError(f"There are only {len(comments)} comments to analyse; at least 5 are needed.")
         ids = [c[0] for c in comments]
         texts = [c[1] for c in comments]
-        schools = _school_names(run.consultation_id)
+        schools = db.session.get(Consultation, run.consultation_id).school_names
         report(0.05, "Scoring sentiment")
         sentiment = score_sentiment(texts, workers=1)
         report(0.15, "Finding themes")
@@ -153,13 +152,6 @@ def _load_comments(run: AnalysisRun) -> list[tuple]:
     if run.params.get("channels"):
         query = query.where(Response.channel.in_(run.params["channels"]))
     return [tuple(row) for row in db.session.execute(query)]
-
-
-def _school_names(consultation_id: int) -> list[str]:
-    field = db.session.scalar(
-        select(SegmentField).where(SegmentField.consultation_id == consultation_id, SegmentField.key == "school")
-    )
-    return [o.label for o in field.options] if field else []
 
 
 def _flag_comments(ids, pii, flags) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, column, func, literal_column, or_, select, 
 from engage.analysis.sentiment import NEGATIVE_BELOW, POSITIVE_FROM
 from engage.extensions import db
 from engage.models import (
+    CHANNEL_LABELS,  # noqa: F401  (templates read the labels from this module)
     CHANNEL_VALUES,
     AnalysisRun,
     Answer,
@@ -31,8 +32,6 @@ NO_QUESTION = 0
 NO_QUESTION_LABEL = "Not tied to a question (emails, session notes)"
 SENTIMENTS = ("positive", "neutral", "negative")
 FLAG_KINDS = ("pii", "safeguarding")
-CHANNEL_LABELS = {"online": "Online form", "paper": "Paper form", "focus_group": "Focus group",
-                  "roundtable": "Roundtable", "email": "Email"}
 FLAG_LABELS = {"pii": "Personal details", "safeguarding": "Possible safeguarding concern"}
 _FTS = table("answers_fts", column("answer_id"), column("body"))
 

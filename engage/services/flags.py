@@ -6,10 +6,11 @@ from sqlalchemy import func, select
 
 from engage.database import begin_write
 from engage.extensions import db
-from engage.models import Answer, CommentFlag, Consultation, Question, Response, Role, SegmentField, User
+from engage.models import Answer, CommentFlag, Consultation, Question, Response, Role, User
 from engage.models.user import utcnow
 from engage.services.audit import record_event
 from engage.services.comments import NO_QUESTION_LABEL
+from engage.services.themes import shown_text
 
 FLAG_KINDS = ("pii", "safeguarding")
 MAX_REASON = 500
@@ -86,10 +87,7 @@ def propose_redaction(*, consultation: Consultation, answer: Answer) -> str:
     """The comment with personal details replaced by placeholders such as [name], for the reviewer to check."""
     from engage.analysis.pii import scrub_pii
 
-    schools = db.session.scalars(
-        select(SegmentField).where(SegmentField.consultation_id == consultation.id, SegmentField.key == "school")
-    ).first()
-    return scrub_pii(answer.redacted_text or answer.text or "", schools=[o.label for o in schools.options] if schools else [])
+    return scrub_pii(shown_text(answer), schools=consultation.school_names)
 
 
 def flag_comment(*, answer: Answer, kind: str, user: User) -> CommentFlag:

@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from engage.database import begin_write
 from engage.extensions import db
 from engage.models import (
-    AccessCode,
     Answer,
     Channel,
     Consultation,

@@ -17,6 +17,7 @@ from engage.analysis.sentiment import label_sentiment
 from engage.database import begin_write
 from engage.extensions import db
 from engage.models import (
+    CHANNEL_LABELS,
     CHANNEL_VALUES,
     Answer,
     Code,
@@ -31,7 +32,7 @@ from engage.models import (
     User,
 )
 from engage.services.audit import record_event
-from engage.services.comments import CHANNEL_LABELS, latest_run
+from engage.services.comments import latest_run
 
 IN_GROUP, NOT_IN_GROUP = "In this group", "Not in this group"
 CHANNEL_FIELD = -1  # the pseudo field id under which a respondent's channel is kept in Unit.chosen
@@ -228,7 +229,7 @@ def _quotes(consultation, units, dimension, value, feature, limit: int = 2) -> l
     if not ids:
         return []
     ids = sorted(ids)[:limit]
-    schools = [o.label for f in consultation.segment_fields if f.key == "school" for o in f.options]
+    schools = consultation.school_names
     texts = db.session.execute(select(Answer.redacted_text, Answer.text).where(Answer.id.in_(ids))).all()
     return [scrub_pii(redacted or text, schools=schools) for redacted, text in texts]
 

@@ -55,10 +55,6 @@ def count_comments(*, consultation_id: int) -> int:
     ) or 0
 
 
-def school_names(consultation: Consultation) -> list[str]:
-    return [o.label for f in consultation.segment_fields if f.key == "school" for o in f.options]
-
-
 def shown_text(answer: Answer) -> str:
     """What staff other than admins may read of a comment: the redacted text when there is one."""
     return answer.redacted_text if answer.redacted_text is not None else (answer.text or "")
@@ -114,7 +110,7 @@ def theme_board(*, consultation: Consultation, max_quotes: int = 3) -> tuple[lis
 
     wanted = {uuid.UUID(i) for q in quote_ids.values() for i in q}
     answers = {str(a.id): a for a in db.session.scalars(select(Answer).where(Answer.id.in_(wanted)))} if wanted else {}
-    schools = school_names(consultation)
+    schools = consultation.school_names
     rows = []
     for theme in themes:
         members = coded[theme.id] or pending[theme.id]  # sentiment of suggestions until anything is coded

@@ -36,6 +36,6 @@ def load_user(token: str):
         idle=dt.timedelta(minutes=config["STAFF_IDLE_MINUTES"]),
         lifetime=dt.timedelta(hours=config["STAFF_SESSION_HOURS"]),
     )
-    # The session's last-seen time (or its ending) is saved now, before the view runs.
-    db.session.commit()
+    if db.session.new or db.session.dirty:
+        db.session.commit()  # the session's last-seen time or its ending, saved before the view runs
     return user

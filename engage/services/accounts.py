@@ -9,6 +9,7 @@ from flask import current_app
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
+from engage.database import begin_write
 from engage.extensions import db
 from engage.models import ROLE_VALUES, ConsultationAccess, Invitation, StaffSession, User, UserRole
 from engage.models.user import utcnow
@@ -128,14 +129,18 @@ def start_session(*, user: User) -> str:
 def load_session_user(*, token: str, idle: dt.timedelta, lifetime: dt.timedelta, now: dt.datetime | None = None) -> User | None:
     """The user of a live session, or None when it ended, idled out or outlived its absolute lifetime."""
     now = now or utcnow()
-    session = db.session.get(StaffSession, _hash_token(token))
+    token_hash = _hash_token(token)
+    session = db.session.get(StaffSession, token_hash)
     if session is None or session.ended_at is not None:
         return None
-    if now - session.last_seen_at > idle or now - session.created_at > lifetime or not session.user.active:
-        session.ended_at = now
-        return None
+    expired = now - session.last_seen_at > idle or now - session.created_at > lifetime or not session.user.active
     # Touch at most once a minute, so browsing does not write on every request.
-    if now - session.last_seen_at > dt.timedelta(minutes=1):
+    if expired or now - session.last_seen_at > dt.timedelta(minutes=1):
+        begin_write()  # a write inside a read transaction can fail with "database is locked" on SQLite
+        session = db.session.get(StaffSession, token_hash)
+        if expired:
+            session.ended_at = now
+            return None
         session.last_seen_at = now
     session.user.session_token = token
     return session.user

@@ -14,6 +14,7 @@ from engage.extensions import db
 # instead of in SQLite's busy handler, which sleeps 1-100 ms between retries. Processes still queue in SQLite.
 _sqlite_writer = threading.Lock()
 _HOLDS_WRITER = "engage_holds_sqlite_writer"
+_IN_WRITE = "engage_in_write_transaction"
 
 # Execution option that asks the SQLite "begin" hook for BEGIN IMMEDIATE instead of a deferred BEGIN.
 _IMMEDIATE = "engage_sqlite_immediate"
@@ -73,9 +74,12 @@ def begin_write() -> None:
     """Start the session's write transaction, taking SQLite's write lock now rather than at the first write.
 
     Any read-only transaction the request had open is ended first (reads hold no changes), so the write
-    transaction sees the latest committed data. On PostgreSQL this simply starts a transaction.
+    transaction sees the latest committed data. Inside a write transaction already begun it does nothing,
+    so services that call each other share one transaction. On PostgreSQL this simply starts one.
     """
     session = db.session()  # the request's Session behind the scoped proxy
+    if session.info.get(_IN_WRITE):
+        return
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() called with unflushed changes in the session")
@@ -85,6 +89,7 @@ def begin_write() -> None:
         session.info[_HOLDS_WRITER] = True
     try:
         session.connection(execution_options={_IMMEDIATE: True})
+        session.info[_IN_WRITE] = True
     except BaseException:
         # No transaction began, so the end-of-transaction hook will not run: let go here.
         if session.info.pop(_HOLDS_WRITER, False):
@@ -95,5 +100,8 @@ def begin_write() -> None:
 @event.listens_for(Session, "after_transaction_end")
 def _release_writer(session, transaction) -> None:
     # Fires on commit, rollback and close alike, so the lock cannot outlive the transaction.
-    if transaction.parent is None and session.info.pop(_HOLDS_WRITER, False):
+    if transaction.parent is not None:
+        return
+    session.info.pop(_IN_WRITE, None)
+    if session.info.pop(_HOLDS_WRITER, False):
         _sqlite_writer.release()

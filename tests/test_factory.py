@@ -52,3 +52,19 @@ def test_sqlite_uses_wal_and_busy_timeout(app):
 def test_importing_the_package_does_not_load_the_web_stack():
     code = "import engage, sys; assert 'flask' not in sys.modules and 'sqlalchemy' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_begin_write_inside_a_write_transaction_keeps_it_one_transaction(app):
+    """Services that call each other share one transaction: a rollback undoes both parts."""
+    from engage.database import begin_write
+    from engage.models import Consultation
+
+    with app.app_context():
+        begin_write()
+        db.session.add(Consultation(slug="first", title="First", status="open"))
+        db.session.flush()
+        begin_write()  # a second service joining in must not commit the first one's work
+        db.session.add(Consultation(slug="second", title="Second", status="open"))
+        db.session.flush()
+        db.session.rollback()
+        assert db.session.scalar(db.select(db.func.count()).select_from(Consultation)) == 0

@@ -70,14 +70,16 @@ def create_user(
     unknown = set(roles) - set(ROLE_VALUES)
     if unknown or not roles:
         raise AccountError(f"Roles must be some of: {', '.join(ROLE_VALUES)}.")
-    if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise AccountError("There is already a user with that email address.")
-    user = User(email=email, name=name.strip())
+    password_hash = None
     if password is not None:
         problem = password_problem(password, email=email)
         if problem:
             raise AccountError(problem)
-        user.password_hash = hash_password(password)
+        password_hash = hash_password(password)  # before the write lock: hashing takes tens of ms
+    begin_write()
+    if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise AccountError("There is already a user with that email address.")
+    user = User(email=email, name=name.strip(), password_hash=password_hash)
     user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
     user.scope_rows = [ConsultationAccess(consultation_id=c) for c in consultation_ids]
     db.session.add(user)
@@ -99,9 +101,17 @@ def authenticate(*, email: str, password: str, now: dt.datetime | None = None) -
     if user.locked_until and user.locked_until > now:
         return None, user.locked_until
     hasher = _hasher()
+    # The slow check happens before the write lock is taken, so a login never holds up other writers.
     try:
         hasher.verify(user.password_hash, password)
+        verified = True
     except (VerificationError, InvalidHashError):
+        verified = False
+    new_hash = hasher.hash(password) if verified and hasher.check_needs_rehash(user.password_hash) else None
+    user_id = user.id
+    begin_write()
+    user = db.session.get(User, user_id)
+    if not verified:
         user.failed_logins += 1
         extra = user.failed_logins - FREE_FAILURES
         if extra > 0:
@@ -109,8 +119,8 @@ def authenticate(*, email: str, password: str, now: dt.datetime | None = None) -
         return None, user.locked_until if extra > 0 else None
     user.failed_logins = 0
     user.locked_until = None
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
+    if new_hash:
+        user.password_hash = new_hash
     return user, None
 
 
@@ -121,6 +131,7 @@ def _hash_token(token: str) -> str:
 def start_session(*, user: User) -> str:
     """Open a server-side session and return its token (kept only in the staff member's signed cookie)."""
     token = secrets.token_urlsafe(32)
+    begin_write()
     db.session.add(StaffSession(token_hash=_hash_token(token), user_id=user.id))
     user.session_token = token
     return token
@@ -147,6 +158,7 @@ def load_session_user(*, token: str, idle: dt.timedelta, lifetime: dt.timedelta,
 
 
 def end_session(*, token: str) -> None:
+    begin_write()
     session = db.session.get(StaffSession, _hash_token(token))
     if session is not None and session.ended_at is None:
         session.ended_at = utcnow()
@@ -155,6 +167,7 @@ def end_session(*, token: str) -> None:
 def invite_user(*, user: User, valid_for: dt.timedelta = dt.timedelta(days=7)) -> str:
     """Make a one-time invitation token for a user to choose a password."""
     token = secrets.token_urlsafe(32)
+    begin_write()
     db.session.add(Invitation(token_hash=_hash_token(token), user_id=user.id, expires_at=utcnow() + valid_for))
     return token
 
@@ -170,6 +183,12 @@ def accept_invitation(*, invitation: Invitation, password: str) -> User:
     problem = password_problem(password, email=invitation.user.email)
     if problem:
         raise AccountError(problem)
+    password_hash = hash_password(password)  # before the write lock: hashing takes tens of ms
+    token_hash = invitation.token_hash
+    begin_write()
+    invitation = db.session.get(Invitation, token_hash)
+    if invitation.used_at is not None:
+        raise AccountError("This invitation has been used already. Please sign in.")
     invitation.used_at = utcnow()
-    invitation.user.password_hash = hash_password(password)
+    invitation.user.password_hash = password_hash
     return invitation.user

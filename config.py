@@ -41,6 +41,9 @@ class Config:
     DEFAULT_MIN_GROUP_SIZE = _env_int("DEFAULT_MIN_GROUP_SIZE", 10)
     # Largest file a signed-in facilitator may upload for import (everyone else keeps MAX_CONTENT_LENGTH).
     IMPORT_MAX_BYTES = _env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+    # Rows the facilitator's web pages import at once: about 10 s even on a busy 2-core machine, inside
+    # gunicorn's 30 s timeout. Larger files go through `flask --app engage import`.
+    IMPORT_WEB_MAX_ROWS = _env_int("IMPORT_WEB_MAX_ROWS", 20_000)
     # Seconds a worker reuses a consultation's form snapshot (0 = always read it fresh).
     CONSULTATION_CACHE_SECONDS = _env_int("CONSULTATION_CACHE_SECONDS", 5)
 

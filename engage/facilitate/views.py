@@ -1,7 +1,7 @@
 """Facilitator views: spreadsheets (upload, map, preview, import), session notes (split, adjust, save), email."""
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -87,7 +87,8 @@ def map_spreadsheet(slug: str, token: str):
     mapping = {key: column for key, column in mapping.items() if column}
     preview = None
     if request.method == "POST":
-        preview = imports.preview_spreadsheet(consultation=consultation, data=data, filename=filename, mapping=mapping)
+        preview = imports.preview_spreadsheet(consultation=consultation, data=data, filename=filename, mapping=mapping,
+                                              max_rows=current_app.config["IMPORT_WEB_MAX_ROWS"])
         if request.form.get("action") == "import" and not preview.problems:
             try:
                 result = imports.import_spreadsheet(consultation=consultation, data=data, filename=filename, channel=channel,

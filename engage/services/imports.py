@@ -210,14 +210,26 @@ def row_hash(channel: str, parts: Iterable[str], occurrence: int) -> str:
 
 
 def preview_spreadsheet(*, consultation: Consultation, data: bytes, filename: str, mapping: dict[str, str],
-                        first_rows: int = 10) -> Preview:
-    """The first rows as they would be imported and every problem in the file. Reads only; writes nothing."""
+                        first_rows: int = 10, max_rows: int | None = None) -> Preview:
+    """The first rows as they would be imported and every problem in the file. Reads only; writes nothing.
+
+    With `max_rows`, a longer file is refused as soon as it passes the limit (the web pages use this, so
+    an import always finishes well inside one request).
+    """
     check_size(data, limit=import_max_bytes())
     table = read_table(data, filename)
     bound, problems = _bind(consultation, table.header, mapping)
     rows, count = [], 0
     if bound:
         for row_number, cells in enumerate(table.rows(), start=2):
+            if max_rows is not None and row_number - 1 > max_rows:
+                problems.append(Problem(
+                    f"This file has more than {max_rows:,} rows. This page imports up to {max_rows:,} at a time so "
+                    "that it finishes before the page times out. Split the file into smaller ones, or ask an "
+                    f"administrator to run: flask --app engage import FILE --consultation {consultation.slug} "
+                    "--channel paper"
+                ))
+                break
             parsed, row_problems = _parse_row(bound, cells, row_number, table.header)
             problems.extend(row_problems)
             if parsed is not None:

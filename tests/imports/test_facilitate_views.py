@@ -104,3 +104,22 @@ def test_pages_have_no_inline_scripts_or_styles(app, client, login_as, consultat
                 "/facilitate/school-safety/sessions/new", "/facilitate/school-safety/email"):
         html = client.get(url).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)|\sstyle=", html), url
+
+
+def test_a_file_too_long_for_the_page_is_refused_with_the_way_forward(app, client, login_as, consultation):
+    """Past IMPORT_WEB_MAX_ROWS the page would outlast the server's timeout: it says so and imports nothing."""
+    app.config["IMPORT_WEB_MAX_ROWS"] = 50
+    login_as("facilitator")
+    token = _csrf(client, "/facilitate/school-safety/spreadsheet")
+    body = b"text\n" + b"".join(f"comment {i}\n".encode() for i in range(51))
+    uploaded = client.post("/facilitate/school-safety/spreadsheet", content_type="multipart/form-data",
+                           data={"csrf_token": token, "channel": "paper", "file": (io.BytesIO(body), "long.csv")})
+    map_url = uploaded.headers["Location"]
+    attempt = client.post(map_url, data={"csrf_token": token, "channel": "paper", "map-text": "text", "action": "import"})
+    html = attempt.get_data(as_text=True)
+    assert attempt.status_code == 422 and "more than 50 rows" in html and "flask --app engage import" in html
+    assert count_rows(app)["responses"] == 0
+    app.config["IMPORT_WEB_MAX_ROWS"] = 51  # exactly at the limit is fine
+    assert client.post(map_url, data={"csrf_token": token, "channel": "paper", "map-text": "text",
+                                      "action": "import"}).status_code == 303
+    assert count_rows(app)["responses"] == 51

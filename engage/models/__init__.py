@@ -24,6 +24,21 @@ from engage.models.coding import (
     Suggestion,
     Theme,
 )
+from engage.models.report import (
+    COMMITMENT_STATUS_LABELS,
+    COMMITMENT_STATUS_VALUES,
+    REPORT_STATUS_VALUES,
+    Commitment,
+    CommitmentStatus,
+    CommitmentTheme,
+    QuoteStatus,
+    Report,
+    ReportQuote,
+    ReportRevision,
+    ReportSection,
+    ReportStatus,
+    ReportVersion,
+)
 from engage.models.response import CHANNEL_LABELS, CHANNEL_VALUES, Answer, Channel, Receipt, Response, SegmentAnswer
 from engage.models.user import ROLE_VALUES, ConsultationAccess, Invitation, Role, StaffSession, User, UserRole
 
@@ -33,5 +48,7 @@ __all__ = [
     "Response", "SegmentAnswer", "AuditEvent", "ROLE_VALUES", "ConsultationAccess", "Invitation", "Role",
     "StaffSession", "User", "UserRole", "AnalysisRun", "CommentAnalysis", "MachineTheme", "RunStatus",
     "Code", "CodingSample", "CodingSampleItem", "CommentFlag", "Finding", "QuestionRevision", "SampleCoding",
-    "Suggestion", "Theme", "EngagementSession", "ImportBatch", "ImportedRow",
+    "Suggestion", "Theme", "EngagementSession", "ImportBatch", "ImportedRow", "COMMITMENT_STATUS_LABELS",
+    "COMMITMENT_STATUS_VALUES", "REPORT_STATUS_VALUES", "Commitment", "CommitmentStatus", "CommitmentTheme",
+    "QuoteStatus", "Report", "ReportQuote", "ReportRevision", "ReportSection", "ReportStatus", "ReportVersion",
 ]

@@ -2,7 +2,7 @@
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy import false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,6 +50,7 @@ class Consultation(Base):
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'open', 'closed')", name="status"),
         CheckConstraint("min_group_size >= 1", name="min_group_size"),
+        CheckConstraint("public_min_group_size >= 1", name="public_min_group_size"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +66,13 @@ class Consultation(Base):
     closes_on: Mapped[dt.date | None] = mapped_column(Date)
     requires_access_code: Mapped[bool] = mapped_column(Boolean, default=False)
     min_group_size: Mapped[int] = mapped_column(Integer, default=10)
+    # Published reports, their PDF, CSV and charts use the public minimum; identity groups (racialized,
+    # Indigenous, ...) may be held to a stricter one.
+    public_min_group_size: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    identity_min_group_size: Mapped[int | None] = mapped_column(Integer)
+    # Retention: raw comments may be purged this many days after the report is first published.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+    comments_purged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     # Who receives possible safeguarding disclosures, and what they are told to do with them.
     safeguarding_role: Mapped[str] = mapped_column(String(20), default="admin", server_default="admin")
@@ -84,6 +92,12 @@ class Consultation(Base):
     access_codes: Mapped[list["AccessCode"]] = relationship(
         back_populates="consultation", cascade="all, delete-orphan"
     )
+
+    def public_minimum(self, *, identity: bool = False) -> int:
+        """The smallest group a published figure may describe (stricter for identity groups if configured)."""
+        if identity and self.identity_min_group_size:
+            return max(self.public_min_group_size, self.identity_min_group_size)
+        return self.public_min_group_size
 
     def availability(self, today: dt.date) -> str:
         return availability(self.status, self.opens_on, self.closes_on, today)

@@ -83,4 +83,4 @@ def _quote_texts(run: AnalysisRun, consultation: Consultation) -> dict[str, str]
 
 
 # Each area of the workspace registers its routes on `bp` (they import it from here).
-from engage.review import coding, comments, flags, segments, themes  # noqa: E402,F401
+from engage.review import coding, comments, flags, quotes, reports, segments, themes  # noqa: E402,F401

@@ -1,5 +1,5 @@
 """The review blueprint and its analysis-run views; other review areas add their routes from sibling modules."""
-from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -12,7 +12,17 @@ from engage.services.audit import record_event
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 # Admins oversee the review (and are the default safeguarding contacts), so they are admitted too.
-bp.before_request(require_roles(Role.REVIEWER.value, Role.ADMIN.value))
+_reviewers_only = require_roles(Role.REVIEWER.value, Role.ADMIN.value)
+# Publishers approve quotes and publish the report, so they reach those pages and no others.
+_report_people = require_roles(Role.REVIEWER.value, Role.ADMIN.value, Role.PUBLISHER.value)
+REPORT_ENDPOINT_PREFIXES = ("review.report", "review.quote")
+
+
+@bp.before_request
+def _guard():
+    if (request.endpoint or "").startswith(REPORT_ENDPOINT_PREFIXES):
+        return _report_people()
+    return _reviewers_only()
 
 
 def consultation_or_404(slug: str) -> Consultation:

@@ -49,6 +49,8 @@ class Report(Base):
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A hash of the document as approved: publishing refuses if the text or the data changed since.
+    approved_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     sections: Mapped[list["ReportSection"]] = relationship(
         back_populates="report", order_by="ReportSection.position", cascade="all, delete-orphan"

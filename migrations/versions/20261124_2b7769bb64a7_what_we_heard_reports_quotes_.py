@@ -52,6 +52,7 @@ def upgrade():
     sa.Column('submitted_by_id', sa.Integer(), nullable=True),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
     sa.Column('approved_at', sa.DateTime(), nullable=True),
+    sa.Column('approved_fingerprint', sa.String(length=64), nullable=True),
     sa.CheckConstraint("status IN ('draft', 'in_review', 'approved', 'published')", name=op.f('ck_reports_status')),
     sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_reports_approved_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_reports_consultation_id_consultations'), ondelete='CASCADE'),

@@ -50,10 +50,11 @@ def create_app(config: str | type | None = None, **overrides):
     from engage.auth.views import bp as auth_bp
     from engage.facilitate.views import bp as facilitate_bp
     from engage.intake.views import bp as intake_bp
+    from engage.ops.views import bp as ops_bp
     from engage.review.views import bp as review_bp
     from engage.staff.views import bp as staff_bp
 
-    for blueprint in (intake_bp, auth_bp, staff_bp, admin_bp, review_bp, facilitate_bp):
+    for blueprint in (intake_bp, auth_bp, staff_bp, admin_bp, review_bp, facilitate_bp, ops_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
@@ -63,8 +64,18 @@ def create_app(config: str | type | None = None, **overrides):
     app.jinja_env.tests["multiple_choice"] = lambda field: isinstance(field, SelectMultipleField)
     app.jinja_env.tests["choice_group"] = lambda field: isinstance(field, (SelectMultipleField, RadioField))
     app.jinja_env.filters["long_date"] = lambda day: f"{day:%B} {day.day}, {day.year}"
+    app.jinja_env.globals["document_html"] = _document_html
     logging_setup.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     commands.init_app(app)
     return app
+
+
+def _document_html(document):
+    """A What We Heard document's body, for pages that show it inside the site's layout."""
+    from markupsafe import Markup
+
+    from engage.reporting.document import render_document
+
+    return Markup(render_document(document, standalone=False))

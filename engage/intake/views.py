@@ -136,12 +136,6 @@ def find_receipt():
     return render_template("intake/find_receipt.html", code="", not_found=False)
 
 
-@bp.route("/c/<slug>/outcome")
-def show_outcome(slug: str):
-    consultation = _consultation_or_404(slug)
-    return render_template("intake/show_outcome.html", consultation=consultation)
-
-
 # A fresh form is the same page for everyone but for three values, so it is rendered once per snapshot
 # and those values are filled in per request. This is the busiest page; rendering it costs several ms.
 _PLACEHOLDERS = ("csrf-placeholder-0d6c", "key-placeholder-0d6c", "started-placeholder-0d6c")
@@ -230,3 +224,7 @@ def _submission_from(form, consultation) -> intake_service.Submission:
     return intake_service.Submission(
         texts=texts, scales=scales, choices=choices, segments=segments, access_code=access_code or ""
     )
+
+
+# The published report and "You said, we did" register their routes on `bp` (they import it from here).
+from engage.intake import reports  # noqa: E402,F401

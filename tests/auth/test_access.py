@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-PUBLIC = {"static", "auth.login", "auth.logout", "auth.accept_invite"}
+PUBLIC = {"static", "auth.login", "auth.logout", "auth.accept_invite", "ops.healthz", "ops.readyz"}
 # Which roles each staff blueprint admits; None means any signed-in staff member.
 BLUEPRINT_ROLES = {"staff": None, "admin": {"admin"}, "review": {"reviewer", "admin"}, "facilitate": {"facilitator"}}
 

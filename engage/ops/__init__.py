@@ -1,0 +1,1 @@
+"""Running Engage in production: health checks, backups, retention purges and the gunicorn launcher."""

@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 from engage.extensions import db
 from engage.imports.commands import import_command
 from engage.jobs import QUEUE_NAME
+from engage.ops.commands import backup_command, purge_command, restore_command
 
 
 @click.command("seed-demo")
@@ -72,3 +73,6 @@ def init_app(app) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(purge_command)

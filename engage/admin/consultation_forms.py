@@ -31,11 +31,18 @@ class ConsultationForm(FlaskForm):
                                     choices=[SelectChoice("admin", "Admins"), SelectChoice("reviewer", "Reviewers")],
                                     default="admin")
     safeguarding_guidance = TextAreaField("Guidance for them", validators=[Optional(), Length(max=5000)])
+    retention_days = IntegerField(
+        "Delete the written comments this many days after the report is first published",
+        description="Leave empty to keep them until someone deletes them. When the time is up, the server's daily "
+                    "clean-up deletes the words people wrote; the published report, its numbers and its approved "
+                    "quotes stay.",
+        validators=[Optional(), NumberRange(min=0, max=3650, message="Use 0 to 3,650 days, or leave it empty.")])
 
     def values(self) -> dict:
         data = {name: self[name].data for name in (
             "title", "slug", "summary", "description", "purpose", "audience", "status", "opens_on", "closes_on",
-            "requires_access_code", "min_group_size", "safeguarding_role", "safeguarding_guidance")}
+            "requires_access_code", "min_group_size", "safeguarding_role", "safeguarding_guidance",
+            "retention_days")}
         data["summary"] = data["summary"] or ""
         data["safeguarding_guidance"] = data["safeguarding_guidance"] or ""
         data["slug"] = (data["slug"] or "").strip().lower()

@@ -27,7 +27,8 @@ from engage.services.snapshots import clear_consultation_views
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SETTINGS = ("title", "slug", "summary", "description", "purpose", "audience", "status", "opens_on", "closes_on",
-            "requires_access_code", "min_group_size", "safeguarding_role", "safeguarding_guidance")
+            "requires_access_code", "min_group_size", "safeguarding_role", "safeguarding_guidance",
+            "retention_days")
 
 
 class ConsultationError(Exception):

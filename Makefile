@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := engage
 
-.PHONY: run test install install-dev migrate seed clean
+.PHONY: run serve test install install-dev migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ seed: migrate
 
 run: seed
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# Production: gunicorn on PORT (default 8000) with SECRET_KEY from the environment; migrates first.
+# `kill -HUP` on gunicorn's master (or `systemctl reload engage-web`) reloads gracefully.
+SERVE_PORT := $(if $(filter file,$(origin PORT)),8000,$(PORT))
+serve: install
+	HOST=$(HOST) PORT=$(SERVE_PORT) $(BIN)/python -m engage.ops.serve
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

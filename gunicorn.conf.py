@@ -20,3 +20,7 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# `kill -HUP` on the master reloads gracefully: new workers load the code and this file again, old ones
+# finish their requests (up to graceful_timeout) first. systemd's `reload` does the same (deploy/).
+proc_name = "engage"
+pidfile = os.environ.get("GUNICORN_PIDFILE") or None

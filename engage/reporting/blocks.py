@@ -1,0 +1,285 @@
+"""Data blocks: charts, tables, quotes and lists that a section's Markdown asks for with ``{{ block:kind:key }}``.
+
+A block renders from the report data dict only (never the database). Every number in it is already suppressed;
+a hidden one (None) is written as "hidden" and its chart bar is not drawn, so no value can leak into the markup.
+Unknown kinds or keys render a small visible note rather than failing, so a stale token never breaks a page.
+"""
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+from markupsafe import Markup
+
+from engage.reporting.charts import bar_chart
+
+_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+BLOCK_TEMPLATE = "report/_blocks.html"
+
+BLOCK_KINDS = {
+    "participation": ("<table key>", "Chart and table of respondents by a group (channel, or an 'about you' answer)"),
+    "themes": ("<question id> or all", "Chart and table of theme shares, with sentiment"),
+    "options": ("<question id>", "Chart and table of the answers to a choice or scale question"),
+    "segment": ("<segment key>", "Table of themes by group"),
+    "findings": ("all", "Where groups differ (pinned findings)"),
+    "quotes": ("<theme id> or all", "Approved quotes, word for word"),
+    "commitments": ("all", "What we will do, with status"),
+    "appendix": ("all", "All approved comments, by question"),
+}
+
+
+def block_token(kind: str, key: object) -> str:
+    """The text to put on its own line in a section to show a block."""
+    return f"{{{{ block:{kind}:{key} }}}}"
+
+
+def block_tokens() -> list[tuple[str, str]]:
+    """Every kind of block, with a placeholder for its key, and what it shows (for the editor's help text)."""
+    return [(block_token(kind, key), description) for kind, (key, description) in BLOCK_KINDS.items()]
+
+
+def known_blocks(data: dict) -> list[tuple[str, str]]:
+    """The tokens this report's data can fill, with a plain description of each (for the editor's insert list)."""
+    found = [(block_token("participation", t["key"]), f"Chart and table: respondents by {t['label']}")
+             for t in data.get("participation", {}).get("tables", [])]
+    found.append((block_token("themes", "all"), "Chart and table: themes across all questions"))
+    for question in data.get("questions", []):
+        prompt = question["prompt"]
+        if question.get("kind") == "text":
+            found.append((block_token("themes", question["id"]), f"Chart and table: themes in “{prompt}”"))
+        elif question.get("options"):
+            found.append((block_token("options", question["id"]), f"Chart and table: answers to “{prompt}”"))
+    found += [(block_token("segment", s["key"]), f"Table: themes by {s['label']}") for s in data.get("segments", [])]
+    found.append((block_token("findings", "all"), "Where groups differ"))
+    found.append((block_token("quotes", "all"), "Every approved quote"))
+    quoted = {q.get("theme_id") for q in data.get("quotes", [])}
+    found += [(block_token("quotes", t["id"]), f"Approved quotes about {t['name']}")
+              for t in data.get("themes", []) if t["id"] in quoted]
+    found.append((block_token("commitments", "all"), "What we will do"))
+    found.append((block_token("appendix", "all"), "All approved comments"))
+    return found
+
+
+def render_block(kind: str, key: str, data: dict) -> Markup:
+    """One block as HTML, or a visible ``[missing: kind:key]`` note when the data has no such thing."""
+    renderer = _RENDERERS.get(kind)
+    view = renderer(str(key), data) if renderer else None
+    if view is None:
+        return Markup('<p class="block-missing">[missing: {}:{}]</p>').format(kind, key)
+    macro_name, context = view
+    return Markup(getattr(_macros(), macro_name)(**context))
+
+
+def template_env():
+    """The app's Jinja environment when there is an app, else a plain one over the same templates (pure use)."""
+    from flask import current_app, has_app_context
+
+    return current_app.jinja_env if has_app_context() else _plain_env()
+
+
+@lru_cache(maxsize=1)
+def _plain_env():
+    from jinja2 import Environment, FileSystemLoader
+
+    # Autoescaping like Flask's, so a page renders the same with or without an app.
+    return Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=True)
+
+
+def _macros():
+    return template_env().get_template(BLOCK_TEMPLATE).module
+
+
+# Formatting: every number passes through these, so "hidden" is written the same way everywhere.
+
+def count(n: int | None) -> str:
+    return "hidden" if n is None else f"{n:,}"
+
+
+def percent(share: float | None) -> str:
+    if share is None:
+        return "hidden"
+    if 0 < share < 0.005:
+        return "under 1%"
+    return f"{share * 100:.0f}%"
+
+
+def long_date(day: str | dt.date | None) -> str:
+    """"2026-11-03" or a date as "November 3, 2026"; empty for None."""
+    if not day:
+        return ""
+    day = dt.date.fromisoformat(day[:10]) if isinstance(day, str) else day
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _cell(text: str, hidden: bool = False, *, numeric: bool = True) -> dict:
+    return {"text": text, "hidden": hidden, "numeric": numeric}
+
+
+def _count_share(n: int | None, share: float | None) -> str:
+    return f"{percent(share)} ({count(n)})" if share is not None else count(n)
+
+
+def _bar(label: str, n: int | None, share: float | None) -> tuple[str, float | None, str]:
+    if n is None:
+        return (label, None, "")
+    return (label, share or 0.0, _count_share(n, share))
+
+
+def _int(key: str) -> int | None:
+    return int(key) if key.isdigit() else None
+
+
+def _question(data: dict, key: str) -> dict | None:
+    wanted = _int(key)
+    return next((q for q in data.get("questions", []) if q.get("id") == wanted), None)
+
+
+def _theme_names(data: dict) -> dict[int, str]:
+    return {t["id"]: t["name"] for t in data.get("themes", [])}
+
+
+def _chart_view(kind: str, title: str, chart: Markup, columns: list[str], rows: list, notes: list[str]):
+    # The figure is captioned with the title; the table names itself as the chart's numbers.
+    return "chart_block", {"block": {"kind": kind, "title": title, "caption": f"{title}: the numbers",
+                                     "chart": chart, "columns": columns, "rows": rows, "notes": notes}}
+
+
+def _hidden_footnote(rows_hidden: bool, minimum: int) -> list[str]:
+    if not rows_hidden:
+        return []
+    return [f"“hidden”: not shown, to protect groups of fewer than {minimum} people, or so that such a number "
+            "cannot be worked out from the others."]
+
+
+def _participation(key: str, data: dict):
+    table = next((t for t in data.get("participation", {}).get("tables", []) if t.get("key") == key), None)
+    if table is None:
+        return None
+    minimum = table.get("min", data.get("public_min", 10))
+    title = f"Respondents by {table['label']}"
+    rows = [[_cell(r["label"]), _cell(count(r["n"]), r["n"] is None), _cell(percent(r["share"]), r["share"] is None)]
+            for r in table["rows"]]
+    notes = [table["note"]] if table.get("note") else []
+    notes.append(f"Total respondents: {count(table.get('total'))}.")
+    notes += _hidden_footnote(any(r["n"] is None or r["share"] is None for r in table["rows"]), minimum)
+    chart = bar_chart(title=title, minimum=minimum, ident=f"chart-participation-{key}",
+                      bars=[_bar(r["label"], r["n"], r["share"]) for r in table["rows"]])
+    return _chart_view("participation", title, chart, [table["label"], "People", "Share"], rows, notes)
+
+
+def _themes(key: str, data: dict):
+    minimum = data.get("public_min", 10)
+    if key == "all":
+        themes, title = data.get("themes", []), "Themes across all questions"
+    else:
+        question = _question(data, key)
+        if question is None or question.get("kind") != "text":
+            return None
+        themes, title = question.get("themes", []), f"Themes in answers to “{question['prompt']}”"
+    rows = []
+    for theme in themes:
+        sentiment = (theme.get("sentiment") or {}).get("label")
+        tone = sentiment or ("hidden" if theme["n"] is None else "not shown")
+        rows.append([_cell(theme["name"]), _cell(count(theme["n"]), theme["n"] is None),
+                     _cell(percent(theme["share"]), theme["share"] is None),
+                     _cell(tone, sentiment is None, numeric=False)])
+    notes = ["Share: of the people who answered, how many mentioned the theme. One answer can mention several."]
+    notes += _hidden_footnote(any(t["n"] is None or t["share"] is None for t in themes), minimum)
+    chart = bar_chart(title=title, minimum=minimum, ident=f"chart-themes-{key}",
+                      bars=[_bar(t["name"], t["n"], t["share"]) for t in themes])
+    return _chart_view("themes", title, chart, ["Theme", "People", "Share", "Overall tone"], rows, notes)
+
+
+def _options(key: str, data: dict):
+    question = _question(data, key)
+    if question is None or not question.get("options"):
+        return None
+    minimum = data.get("public_min", 10)
+    options = question["options"]
+    title = f"Answers to “{question['prompt']}”"
+    rows = [[_cell(o["label"]), _cell(count(o["n"]), o["n"] is None), _cell(percent(o["share"]), o["share"] is None)]
+            for o in options]
+    notes = [f"People who answered: {count(question.get('respondents'))}."]
+    if question.get("kind") == "multiple":
+        notes.append("People could choose more than one answer, so shares add up to more than 100%.")
+    notes += _hidden_footnote(any(o["n"] is None or o["share"] is None for o in options), minimum)
+    chart = bar_chart(title=title, minimum=minimum, ident=f"chart-options-{key}",
+                      bars=[_bar(o["label"], o["n"], o["share"]) for o in options])
+    return _chart_view("options", title, chart, ["Answer", "People", "Share"], rows, notes)
+
+
+def _segment(key: str, data: dict):
+    segment = next((s for s in data.get("segments", []) if s.get("key") == key), None)
+    if segment is None:
+        return None
+    minimum = segment.get("min", data.get("public_min", 10))
+    names = _theme_names(data)
+    groups = segment["rows"]
+    columns = ["Theme"] + [f"{g['label']} ({'hidden' if g['n'] is None else count(g['n']) + ' people'})"
+                           for g in groups]
+    rows = []
+    any_hidden = any(g["n"] is None for g in groups)
+    for theme_id in segment.get("theme_ids", []):
+        row = [_cell(names.get(theme_id, f"Theme {theme_id}"))]
+        for group in groups:
+            cell = (group.get("themes") or {}).get(str(theme_id)) or {"n": None, "share": None}
+            hidden = cell.get("n") is None
+            any_hidden = any_hidden or hidden
+            row.append(_cell(_count_share(cell.get("n"), cell.get("share")), hidden))
+        rows.append(row)
+    notes = [f"Each cell: the share of the group who mentioned the theme (and how many people). "
+             f"Total respondents: {count(segment.get('total'))}."]
+    notes += _hidden_footnote(any_hidden, minimum)
+    return "table_block", {"block": {
+        "kind": "segment", "title": f"Themes by {segment['label']}", "caption": f"Themes by {segment['label']}",
+        "columns": columns, "rows": rows,
+        "notes": notes}}
+
+
+def _findings(key: str, data: dict):
+    if key != "all":
+        return None
+    findings = [dict(f, group_percent=percent(f.get("group_share")), rest_percent=percent(f.get("rest_share")),
+                     group_count=count(f.get("group_n")), rest_count=count(f.get("rest_n")))
+                for f in data.get("findings", [])]
+    return "findings_block", {"findings": findings}
+
+
+def _quotes(key: str, data: dict):
+    quotes = data.get("quotes", [])
+    if key != "all":
+        theme_id = _int(key)
+        if theme_id not in _theme_names(data) and not any(q.get("theme_id") == theme_id for q in quotes):
+            return None
+        quotes = [q for q in quotes if q.get("theme_id") == theme_id]
+    return "quotes_block", {"quotes": quotes}
+
+
+def _commitments(key: str, data: dict):
+    if key != "all":
+        return None
+    names = _theme_names(data)
+    commitments = [dict(c, theme_names=[names[t] for t in c.get("theme_ids", []) if t in names],
+                        target_text=long_date(c.get("target_on")), changed_text=long_date(c.get("status_changed_on")))
+                   for c in data.get("commitments", [])]
+    return "commitments_block", {"commitments": commitments}
+
+
+def _appendix(key: str, data: dict):
+    if key != "all":
+        return None
+    groups, by_question = [], {}
+    for comment in data.get("appendix", []):
+        by_question.setdefault(comment.get("question_id"), []).append(comment["text"])
+    for question in data.get("questions", []):
+        if question["id"] in by_question:
+            groups.append({"title": question["prompt"], "comments": by_question.pop(question["id"])})
+    leftover = [text for texts in by_question.values() for text in texts]
+    if leftover:
+        groups.append({"title": "Other comments", "comments": leftover})
+    return "appendix_block", {"groups": groups}
+
+
+_RENDERERS = {
+    "participation": _participation, "themes": _themes, "options": _options, "segment": _segment,
+    "findings": _findings, "quotes": _quotes, "commitments": _commitments, "appendix": _appendix,
+}

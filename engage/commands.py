@@ -7,6 +7,7 @@ from engage.extensions import db
 from engage.imports.commands import import_command
 from engage.jobs import QUEUE_NAME
 from engage.ops.commands import backup_command, purge_command, restore_command
+from engage.reporting.cli import report_command
 
 
 @click.command("seed-demo")
@@ -73,6 +74,7 @@ def init_app(app) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(report_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(purge_command)

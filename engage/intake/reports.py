@@ -64,7 +64,18 @@ def _download(slug: str, number: int | None, fmt: str):
     response.headers["Content-Disposition"] = f'{"inline" if fmt == "html" else "attachment"}; filename="{name}"'
     # A published version never changes, so the files may be cached (unlike forms and staff pages).
     response.headers["Cache-Control"] = "public, max-age=3600"
+    if fmt == "html":
+        allow_printable_styles(response)
     return response
+
+
+def allow_printable_styles(response) -> None:
+    """The printable page carries its stylesheet inline (so a saved copy works offline); allow exactly that one."""
+    from engage.reporting.document import stylesheet_csp_source
+
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; style-src {stylesheet_csp_source()}; img-src data:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
 
 
 def render_export(document: reports.Document, fmt: str, *, with_comments: bool = False) -> bytes:

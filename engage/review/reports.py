@@ -292,7 +292,7 @@ def _export_key() -> str:
 @limiter.limit("30 per hour", key_func=_export_key)
 def report_export(slug: str, fmt: str):
     """The current draft as PDF, HTML or CSV, for the review team (rate-limited per user: a PDF costs CPU)."""
-    from engage.intake.reports import DOWNLOADS, render_export
+    from engage.intake.reports import DOWNLOADS, allow_printable_styles, render_export
 
     if fmt not in DOWNLOADS:
         abort(404)
@@ -303,4 +303,6 @@ def report_export(slug: str, fmt: str):
                         mimetype=DOWNLOADS[fmt].split(";")[0])
     response.headers["Content-Type"] = DOWNLOADS[fmt]
     response.headers["Content-Disposition"] = f'attachment; filename="{slug}-what-we-heard-draft.{fmt}"'
+    if fmt == "html":
+        allow_printable_styles(response)
     return response

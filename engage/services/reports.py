@@ -369,7 +369,9 @@ def section_problems(key: str, body: str, *, data: dict, fact_map: dict[str, Fac
     for match in TOKEN.finditer(body):
         name = match.group(1)
         if name.startswith("block:"):
-            if not BLOCK_LINE.search(match.group(0)):
+            line_start = body.rfind("\n", 0, match.start()) + 1
+            line_end = body.find("\n", match.end())
+            if not BLOCK_LINE.fullmatch(body[line_start:None if line_end < 0 else line_end]):
                 problems.append(Problem(key, f"“{match.group(0)}” must be on a line of its own."))
         elif name not in fact_map:
             problems.append(Problem(key, f"“{match.group(0)}” is not a number this report knows."))
@@ -624,10 +626,16 @@ def publish(*, report: Report, consultation: Consultation, user: User, correctio
         report.status = ReportStatus.IN_REVIEW.value
         raise ReportError("The report or its data changed since it was approved, so it has gone back for "
                           "approval. Check it and approve it again.")
+    return freeze_version(report=report, document=draft.document, user=user, correction_note=correction_note)
+
+
+def freeze_version(*, report: Report, document: Document, user: User | None, correction_note: str = "") -> ReportVersion:
+    """Store ``document`` as the next public version. Callers check the workflow first (``publish`` does)."""
     begin_write()
+    previous = latest_version(report)
     version = ReportVersion(report_id=report.id, number=(previous.number + 1) if previous else 1,
-                            published_by_id=user.id, correction_note=correction_note, title=report.title,
-                            sections=draft.document.sections, data=draft.document.data)
+                            published_by_id=user.id if user else None, correction_note=correction_note,
+                            title=report.title, sections=document.sections, data=document.data)
     db.session.add(version)
     report.status = ReportStatus.PUBLISHED.value
     touch(report)

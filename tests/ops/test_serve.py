@@ -25,9 +25,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _get(port: int, path: str) -> tuple[int, str]:
+def _get(port: int, path: str, timeout: float = 5) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -80,6 +80,8 @@ def test_serve_migrates_serves_reloads_on_hup_and_stops_cleanly(tmp_path):
         before = _workers(server.pid)
 
         server.send_signal(signal.SIGHUP)  # the launcher exec'd gunicorn, so this pid is gunicorn's master
+        # A request sent during the reload waits in the listening socket's queue for a new worker: it is not refused.
+        assert _get(port, "/healthz", timeout=60) == (200, "ok")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             after = _workers(server.pid)
@@ -89,8 +91,8 @@ def test_serve_migrates_serves_reloads_on_hup_and_stops_cleanly(tmp_path):
         assert server.poll() is None
         if before:  # /proc exposes children on this kernel: every worker was replaced
             assert len(after) == 2 and not after & before
-        assert _get(port, "/healthz") == (200, "ok")
-        assert _get(port, "/readyz")[0] == 200
+        assert _get(port, "/healthz", timeout=60) == (200, "ok")
+        assert _get(port, "/readyz", timeout=60)[0] == 200
     finally:
         server.send_signal(signal.SIGTERM)
         try:

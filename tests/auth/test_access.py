@@ -6,6 +6,14 @@ import pytest
 PUBLIC = {"static", "auth.login", "auth.logout", "auth.accept_invite", "ops.healthz", "ops.readyz"}
 # Which roles each staff blueprint admits; None means any signed-in staff member.
 BLUEPRINT_ROLES = {"staff": None, "admin": {"admin"}, "review": {"reviewer", "admin"}, "facilitate": {"facilitator"}}
+# Publishers approve quotes and publish reports: they reach those review pages and no others.
+REPORT_PAGES = (("review.report", "review.quote"), {"reviewer", "admin", "publisher"})
+
+
+def allowed_roles(endpoint: str):
+    if endpoint.startswith(REPORT_PAGES[0]):
+        return REPORT_PAGES[1]
+    return BLUEPRINT_ROLES[endpoint.split(".")[0]]
 
 
 def _sample_value(match) -> str:
@@ -50,7 +58,7 @@ def test_wrong_role_gets_no_staff_page(app, client, login_as, role):
     app.config["WTF_CSRF_ENABLED"] = False
     login_as(role)
     for endpoint, url, method in _staff_rules(app):
-        allowed = BLUEPRINT_ROLES[endpoint.split(".")[0]]
+        allowed = allowed_roles(endpoint)
         response = client.open(url, method=method)
         if allowed is not None and role not in allowed:
             assert response.status_code == 403, f"{role} reached {endpoint}"

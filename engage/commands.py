@@ -16,14 +16,18 @@ from engage.reporting.cli import report_command
 @with_appcontext
 def seed_demo_command(responses: int, seed: int) -> None:
     """Create the demo "School Resource Officer Program Review" consultation (slug sro-review)."""
-    from engage.services.demo import seed_demo
+    from engage.services.demo import seed_demo, seed_demo_report
 
     consultation, added = seed_demo(responses=responses, seed=seed)
     db.session.commit()
     if added:
         click.echo(f"Created demo consultation '{consultation.slug}' with {added} made-up responses.")
     else:
-        click.echo(f"Demo consultation '{consultation.slug}' already exists; nothing changed.")
+        click.echo(f"Demo consultation '{consultation.slug}' already exists.")
+    version = seed_demo_report(consultation)
+    db.session.commit()
+    if version is not None:
+        click.echo(f"Published an example What We Heard report at /c/{consultation.slug}/report.")
 
 
 @click.command("create-user")

@@ -247,3 +247,157 @@ def _experience_text(rng: random.Random, role: int, supportive: bool) -> str:
     if not supportive and rng.random() < 0.15:
         sentences.append("The safety talks were fine, but that does not make up for the rest.")
     return " ".join(sentences)
+
+
+# --- The demo's coded analysis and its published What We Heard report --------------------------------------------
+
+# The demo codebook: what a review team might have agreed on, with the demo sentences each theme covers.
+DEMO_THEMES = [
+    ("Relationships with the officer", "Knowing the officer by name, talking with students, coaching and trust.",
+     POSITIVE["relationships"]),
+    ("Feeling safe", "The officer helps people feel safe, or responds quickly to fights, threats and lockdowns.",
+     POSITIVE["safety"] + STAFF_POSITIVE[:2] + PARENT_VOICES[True]),
+    ("Reporting problems", "Whether students would tell the officer about bullying, threats or other problems.",
+     POSITIVE["reporting"] + NEGATIVE["reporting"]),
+    ("Safety education", "Talks and lessons about online safety, vaping and the law.",
+     POSITIVE["teaching"] + ["The safety talks were fine, but that does not make up for the rest."]),
+    ("Fear and discomfort", "Feeling nervous, watched or afraid when police are in school.",
+     NEGATIVE["fear"] + PARENT_VOICES[False]),
+    ("Unfair treatment", "Racialized and Indigenous students being watched, searched or questioned more.",
+     NEGATIVE["fairness"]),
+    ("Police and school discipline", "Police involved in problems the school should handle; tickets and records.",
+     NEGATIVE["discipline"]),
+    ("Support for families", "Connecting families with services.", STAFF_POSITIVE[2:]),
+]
+DEMO_CHANGE_THEMES = [
+    ("No uniform or weapons", "Officers should not wear a uniform or carry a gun in school.", CHANGES[0:1]),
+    ("Student voice", "Students should help decide how the program works.", CHANGES[1:2]),
+    ("Training", "Anti-racism training, and training for working with students with disabilities.", CHANGES[2:3]),
+    ("Counsellors and youth workers", "Spend on counsellors and youth workers instead.", CHANGES[3:4]),
+    ("Clear role and accountability", "Explain the officer's role and report on police calls every year.",
+     [CHANGES[4], CHANGES[7]]),
+    ("Keep it, with relationships first", "Keep the program, with more time getting to know students.",
+     CHANGES[5:6]),
+    ("School choice", "Let each school decide whether it wants an officer.", CHANGES[6:7]),
+]
+
+
+def seed_demo_coding(consultation: Consultation) -> int:
+    """Code the demo's comments with its codebook, as reviewers would have. Returns how many codes were added.
+
+    The demo's sentences come from known lists, so each comment's themes are known exactly.
+    """
+    from engage.models import Code, Theme
+
+    if db.session.scalar(select(Theme.id).where(Theme.consultation_id == consultation.id).limit(1)):
+        return 0
+    text_questions = [q for q in consultation.questions if q.kind == QuestionKind.TEXT.value]
+    themes_by_sentence: dict = {}
+    for position, (name, description, sentences) in enumerate(DEMO_THEMES + DEMO_CHANGE_THEMES):
+        theme = Theme(consultation_id=consultation.id, name=name, description=description, position=position,
+                      source="human", examples=sentences[:2])
+        db.session.add(theme)
+        db.session.flush()
+        for sentence in sentences:
+            themes_by_sentence.setdefault(sentence, set()).add(theme.id)
+    added = 0
+    answers = db.session.execute(
+        select(Answer.id, Answer.text).join(Response, Response.id == Answer.response_id)
+        .where(Response.consultation_id == consultation.id,
+               Answer.question_id.in_([q.id for q in text_questions]), Answer.text.is_not(None)))
+    for answer_id, text in answers:
+        found = set().union(*(ids for sentence, ids in themes_by_sentence.items() if sentence in text))
+        for theme_id in sorted(found):
+            db.session.add(Code(answer_id=answer_id, theme_id=theme_id, origin="manual"))
+            added += 1
+    db.session.flush()
+    return added
+
+
+DEMO_COMMITMENTS = [
+    ("Train every School Resource Officer on anti-racism and on working with students with disabilities",
+     "Training designed with community partners, before the next school year.", "in_progress",
+     "Police service and school board", ["Unfair treatment", "Training"]),
+    ("Ask students, especially racialized and Indigenous students, to help shape the program",
+     "A student advisory group meets each term and reports to the working group.", "planned",
+     "School board", ["Fear and discomfort", "Student voice"]),
+    ("Publish a yearly report on when police are called into schools, and for which students",
+     "Counts by school and by reason, with small numbers hidden.", "planned",
+     "Police service", ["Clear role and accountability", "Police and school discipline"]),
+    ("Remove uniforms and weapons for officers in schools",
+     "", "not_proceeding", "Police service", ["No uniform or weapons"]),
+]
+DEMO_NOT_PROCEEDING = ("Provincial rules require officers on duty to be in uniform. The working group will look "
+                       "again at how officers dress for classroom visits, and report back.")
+
+
+def seed_demo_report(consultation: Consultation):
+    """Analyse, code, pin the headline findings, approve quotes and publish a What We Heard report for the demo.
+
+    Everything here is what staff would do through the review workspace; it is done in code so that `seed-demo`
+    shows a finished example. Returns the published version, or None when the demo already has one.
+    """
+    from engage.models import Commitment, CommitmentTheme, QuoteStatus, ReportQuote, ReportVersion, Theme
+    from engage.services import analysis_runs, quotes, reports, segments
+    from engage.models.user import utcnow
+
+    report = reports.ensure_report(consultation=consultation, user=None)
+    if db.session.scalar(select(ReportVersion.id).where(ReportVersion.report_id == report.id).limit(1)):
+        return None
+    seed_demo_coding(consultation)
+    run = analysis_runs.start_analysis(consultation=consultation, user=None)
+    db.session.commit()
+    analysis_runs.execute_run(run_id=run.id)  # sentiment for the report, and machine themes to compare
+    themes = {t.name: t for t in db.session.scalars(select(Theme).where(Theme.consultation_id == consultation.id))}
+    _pin_demo_findings(consultation, themes, segments)
+    for position, (title, description, status, owner, names) in enumerate(DEMO_COMMITMENTS):
+        db.session.add(Commitment(
+            consultation_id=consultation.id, title=title, description=description, status=status, owner=owner,
+            reason=DEMO_NOT_PROCEEDING if status == "not_proceeding" else "", position=position,
+            status_changed_on=dt.date.today(), target_on=dt.date.today() + dt.timedelta(days=240),
+            theme_links=[CommitmentTheme(theme_id=themes[n].id) for n in names if n in themes]))
+    # Two quotes per theme for the main themes: the first candidates with no re-identification warning.
+    for name in [n for n, _, _ in DEMO_THEMES[:7]]:
+        chosen = 0
+        for candidate in quotes.candidate_quotes(consultation=consultation, theme_id=themes[name].id, limit=20):
+            if chosen == 2:
+                break
+            answer = db.session.get(Answer, candidate.answer_id)
+            quote = db.session.scalar(select(ReportQuote).where(ReportQuote.report_id == report.id,
+                                                                ReportQuote.answer_id == answer.id))
+            if quote is None:
+                quote = ReportQuote(report_id=report.id, answer_id=answer.id, theme_id=themes[name].id,
+                                    question_id=answer.question_id, text=candidate.text, position=chosen,
+                                    warnings=quotes.reidentification_warnings(consultation=consultation,
+                                                                              text=candidate.text))
+                db.session.add(quote)
+            if quote.warnings or quote.theme_id != themes[name].id:
+                continue
+            quote.status, quote.decided_at = QuoteStatus.APPROVED.value, utcnow()
+            chosen += 1
+    db.session.flush()
+    report.title = "What We Heard (interim): School Resource Officer Program Review"
+    draft = reports.build_draft(report=report, consultation=consultation)
+    return reports.freeze_version(report=report, document=draft.document, user=None)
+
+
+def _pin_demo_findings(consultation, themes, segments) -> None:
+    """The review's headline: teachers broadly support the program while racialized students report fear."""
+    dims = {d.label: d for d in segments.dimensions(consultation=consultation)}
+    racialized = next(d for label, d in dims.items() if label.startswith("Racialized"))
+    role = next(d for d in dims.values() if d.key.startswith("f") and "describes you" in d.label)
+    wanted = [
+        (racialized, segments.IN_GROUP, "Fear and discomfort",
+         "Racialized respondents described fear and discomfort far more often than others."),
+        (racialized, segments.IN_GROUP, "Unfair treatment", "Racialized respondents more often described being "
+         "watched, searched or questioned unfairly."),
+        (role, "Teacher", "Feeling safe", "Teachers more often said the officer helps people feel safe."),
+    ]
+    for dimension, value, name, note in wanted:
+        if name not in themes:
+            continue
+        try:
+            segments.pin_finding(consultation=consultation, user=None, dimension=dimension, value=value,
+                                 feature=str(themes[name].id), question_id=None, source="codes", note=note)
+        except segments.SegmentError:
+            continue  # too small a group in a smaller demo: the finding cannot be shown safely

@@ -234,7 +234,7 @@ def _quotes(consultation, units, dimension, value, feature, limit: int = 2) -> l
     return [scrub_pii(redacted or text, schools=schools) for redacted, text in texts]
 
 
-def pin_finding(*, consultation: Consultation, user: User, dimension: Dimension, value: str, feature: str,
+def pin_finding(*, consultation: Consultation, user: User | None, dimension: Dimension, value: str, feature: str,
                 question_id: int | None, source: str, note: str = "") -> Finding:
     """Pin a "where groups differ" result for the summary, recomputed here so only safe figures are stored."""
     units, names = load_units(consultation=consultation, question_id=question_id, source=source)
@@ -246,7 +246,7 @@ def pin_finding(*, consultation: Consultation, user: User, dimension: Dimension,
     begin_write()
     direction = "more" if match.group_share > match.rest_share else "less"
     finding = Finding(
-        consultation_id=consultation.id, created_by_id=user.id, note=" ".join(note.split())[:1000],
+        consultation_id=consultation.id, created_by_id=user.id if user else None, note=" ".join(note.split())[:1000],
         title=f"{value} ({dimension.label}): {match.label} mentioned {direction} often than by everyone else"[:300],
         data={"dimension": dimension.label, "value": value, "feature": match.label, "source": source,
               "question_id": question_id, "group_n": match.group_n, "group_share": round(match.group_share, 4),

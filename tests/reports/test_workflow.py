@@ -197,3 +197,22 @@ def test_a_draft_consultation_has_no_public_report(app, client, make_consultatio
     assert client.get("/c/hidden-one/outcome").status_code == 404
     with app.app_context():
         assert db.session.scalar(select(Consultation).where(Consultation.slug == "hidden-one")) is not None
+
+
+def test_a_receipt_code_leads_to_the_published_report_and_commitments(app, client, make_consultation, make_user):
+    from tests.helpers import fresh_form, valid_answers
+
+    make_consultation()
+    first = client.post("/c/school-safety/respond", data=fresh_form(client, SLUG) | valid_answers(app, SLUG))
+    code = client.get(first.headers["Location"]).get_data(as_text=True).split(
+        'class="receipt-code"><strong>')[1].split("<")[0]
+    reviewer = sign_in(app, make_user, "reviewer", email="rev@example.org")
+    publisher = sign_in(app, make_user, "publisher", email="pub@example.org")
+    url = f"/review/{SLUG}/report/commitments"
+    post(reviewer, url, {"title": "Meet students every term", "status": "in_progress"}, form_page=url)
+    _publish(reviewer, publisher)
+    token = fresh_form(client, SLUG)["csrf_token"]
+    found = client.post("/receipt", data={"code": code, "csrf_token": token})
+    outcome = client.get(found.headers["Location"]).get_data(as_text=True)
+    assert "Read the What We Heard report" in outcome and f"/c/{SLUG}/report" in outcome
+    assert "Meet students every term" in outcome and "In progress" in outcome

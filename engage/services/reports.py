@@ -180,7 +180,9 @@ def _draft_heard(data: dict) -> str:
                 lines += ["No themes have been coded for this question yet.", ""]
                 continue
             lines += [f"{{{{ block:themes:{q['id']} }}}}", ""]
-            for t in q["themes"]:
+            # A theme with a hidden count here is in the table (as hidden), but gets no paragraph of its own:
+            # most are themes of other questions, and a paragraph saying "fewer than 10" says nothing.
+            for t in (t for t in q["themes"] if t["n"] is not None):
                 lines += [f"#### {_md(t['name'])}", ""]
                 if t["description"]:
                     lines += [_md(t["description"]), ""]

@@ -93,7 +93,10 @@ def render_export(document: reports.Document, fmt: str, *, with_comments: bool =
 def cached_export(*, version, consultation, fmt: str) -> bytes:
     """Published versions are frozen, so each file is rendered once and kept in the instance folder."""
     folder = Path(current_app.instance_path) / "report_cache"
-    path = folder / f"report-{version.report_id}-v{version.number}-{version.id}.{fmt}"
+    # Ids come round again after a database restore, so the name also carries the publication time: a version
+    # published after a restore never gets the file of the one the restore took away.
+    stamp = version.published_at.strftime("%Y%m%dT%H%M%S%f")
+    path = folder / f"report-{version.report_id}-v{version.number}-{version.id}-{stamp}.{fmt}"
     if path.exists():
         return path.read_bytes()
     body = render_export(reports.version_document(version, consultation=consultation), fmt,

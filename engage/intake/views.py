@@ -64,6 +64,8 @@ def show_consultation(slug: str):
 def respond(slug: str):
     consultation = _consultation_or_404(slug)
     availability = consultation.availability(_today())
+    if request.method == "GET" and availability == "open" and not session.get("_flashes"):
+        return _empty_form_page(consultation)  # the busiest page: no form object is built for it
     form = build_response_form(
         consultation,
         text_limit=current_app.config["TEXT_ANSWER_LIMIT"],
@@ -72,11 +74,9 @@ def respond(slug: str):
     if availability != "open":
         status = 409 if request.method == "POST" else 200
         return render_template("intake/not_open.html", consultation=consultation, availability=availability, form=form), status
-    if request.method == "GET":
-        if session.get("_flashes"):  # a message to show: render this page for this request only
-            form.submission_key.data = intake_service.new_submission_key()
-            return render_template("intake/respond.html", consultation=consultation, form=form)
-        return _empty_form_page(consultation)
+    if request.method == "GET":  # a message to show: render this page for this request only
+        form.submission_key.data = intake_service.new_submission_key()
+        return render_template("intake/respond.html", consultation=consultation, form=form)
 
     if form.website.data:
         # Honeypot filled in: a bot. Answer as if all went well, store nothing.

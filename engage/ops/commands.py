@@ -1,5 +1,6 @@
 """flask --app engage backup | restore | purge: operating a production instance from the command line."""
 import datetime as dt
+import time
 from pathlib import Path
 
 import click
@@ -81,8 +82,8 @@ def _today() -> dt.date:
 @click.option("--due", is_flag=True, help="Delete every comment of consultations whose retention period has ended.")
 @click.option("--consultation", "slug", default=None, help="Only this consultation (its slug).")
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted and change nothing.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="Comments deleted per transaction.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Most comments deleted per transaction (fewer when a batch would hold the write lock too long).")
 @with_appcontext
 def purge_command(before: dt.datetime | None, due: bool, slug: str | None, dry_run: bool, batch_size: int) -> None:
     """Delete raw comments of closed consultations. Published reports and all counts are kept."""
@@ -121,6 +122,10 @@ def purge_command(before: dt.datetime | None, due: bool, slug: str | None, dry_r
     click.echo(f"{'Would delete' if dry_run else 'Deleted'} {total} comment(s) in all.")
 
 
+# Seconds one batch may hold the write lock; batches shrink to fit. Submissions wait for the lock meanwhile.
+LOCK_BUDGET_SECONDS = 0.25
+
+
 def _run_plan(plan, *, due: bool, dry_run: bool, batch_size: int) -> int:
     from engage.services import retention
 
@@ -130,10 +135,19 @@ def _run_plan(plan, *, due: bool, dry_run: bool, batch_size: int) -> int:
     if dry_run:
         click.echo(f"{plan.slug}: would delete {plan.comments} comment(s).")
         return plan.comments
-    deleted = 0
-    while batch := retention.purge_batch(plan=plan, limit=batch_size):
+    # Start small and grow: the first batch's cost is unknown (comment-by-comment cascades can be slow).
+    deleted, size = 0, min(batch_size, 25)
+    while (batch := retention.choose_batch(plan=plan, limit=size)) is not None:
+        db.session.commit()  # ends the read transaction the search opened
+        started = time.monotonic()
+        done = retention.purge_batch(batch=batch)
         db.session.commit()
-        deleted += batch
+        held = time.monotonic() - started
+        deleted += done
+        if done == 0:  # chosen comments vanished meanwhile: stop rather than risk spinning; a rerun finishes
+            break
+        fits = int(len(batch.ids) * LOCK_BUDGET_SECONDS / max(held, 1e-3))
+        size = max(1, min(batch_size, 4 * len(batch.ids), fits))
     retention.finish_purge(plan=plan, deleted=deleted, due=due)
     db.session.commit()
     click.echo(f"{plan.slug}: deleted {deleted} comment(s).")

@@ -2,8 +2,7 @@
 
 A purge deletes the comment rows themselves (answers with text, typed online or imported), and with them, through
 the database's ON DELETE rules, everything derived from a single comment: reviewers' codes, machine suggestions,
-per-comment analysis, flags and double-coding samples. On SQLite the full-text index follows through its
-triggers. Deleting rather than blanking the text means no screen or export can meet a comment row with no text.
+per-comment analysis, flags and double-coding samples. On SQLite the full-text index is kept in step. Deleting rather than blanking the text means no screen or export can meet a comment row with no text.
 
 What is kept: each response with its date, channel, choice and scale answers and "about you" answers (so
 participation counts stay), the codebook, analysis runs' theme summaries, approved quotes (their link to the
@@ -13,7 +12,7 @@ Quotes that were never approved are copies of raw comments that no one published
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select, text
 
 from engage.database import begin_write
 from engage.extensions import db
@@ -54,22 +53,83 @@ def plan_purge(*, consultation: Consultation, before: dt.date | None, today: dt.
     return PurgePlan(consultation_id=consultation.id, slug=consultation.slug, before=before, comments=count)
 
 
-def purge_batch(*, plan: PurgePlan, limit: int = 1000) -> int:
-    """Delete up to `limit` of the planned comments; returns how many went (0 when none are left).
+@dataclass(frozen=True)
+class Batch:
+    """Comments chosen for one purge transaction, and where SQLite's full-text index holds them."""
 
-    Callers commit after each batch, so a large purge never holds SQLite's write lock for long and
-    participants' submissions to other consultations keep flowing.
-    """
-    begin_write()
+    ids: list
+    index_rows: list[int] | None
+
+
+def choose_batch(*, plan: PurgePlan, limit: int = 500) -> Batch | None:
+    """Pick up to `limit` of the planned comments (None when none are left). Takes no lock: these searches
+    get slower as the data grows, so they stay out of the write transaction."""
     ids = list(db.session.scalars(_comments(plan.consultation_id, plan.before).limit(limit)))
-    if not ids:
-        return 0
+    return Batch(ids=ids, index_rows=_index_rows(ids)) if ids else None
+
+
+def purge_batch(*, batch: Batch) -> int:
+    """Delete a chosen batch; returns how many comments went. The caller commits, one transaction per batch,
+    so a large purge never holds SQLite's write lock for long and participants' submissions keep flowing."""
+    begin_write()
     # Unapproved quotes are unpublished copies of these comments; approved ones stay (answer_id SET NULL).
-    db.session.execute(delete(ReportQuote).where(ReportQuote.answer_id.in_(ids),
+    db.session.execute(delete(ReportQuote).where(ReportQuote.answer_id.in_(batch.ids),
                                                  ReportQuote.status != QuoteStatus.APPROVED.value))
-    db.session.execute(delete(Answer).where(Answer.id.in_(ids)), execution_options={"synchronize_session": False})
+    deleted = _delete_comments(batch.ids, batch.index_rows)
     db.session.flush()
-    return len(ids)
+    return deleted
+
+
+# SQLite's full-text index of comments (see the codebook migration): FTS5 cannot index its answer_id column, so
+# its delete trigger scans the whole index once per deleted comment. A purge of 100k comments that way takes
+# over an hour, holding the write lock 50 ms per comment. The purge instead finds the index rows before taking
+# the lock, and inside one write transaction sets the trigger aside, deletes those rows by rowid, deletes the
+# comments and puts the trigger back unchanged: no other connection ever sees it missing, and a failure rolls
+# everything back together.
+_FTS_TRIGGER = "answers_fts_delete"
+
+
+def _uuids(name: str):
+    return bindparam(name, expanding=True, type_=Answer.__table__.c.id.type)
+
+
+def _fts_trigger() -> str | None:
+    if db.engine.dialect.name != "sqlite":
+        return None
+    return db.session.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
+                             {"name": _FTS_TRIGGER})
+
+
+def _index_rows(ids: list) -> list[int] | None:
+    if not _fts_trigger():
+        return None
+    return list(db.session.scalars(
+        text("SELECT rowid FROM answers_fts WHERE answer_id IN (SELECT id FROM answers WHERE id IN :ids)")
+        .bindparams(_uuids("ids")), {"ids": ids}))
+
+
+def _delete_comments(ids: list, index_rows: list[int] | None) -> int:
+    """Delete these answers and their full-text index rows; returns how many answers went."""
+    trigger = _fts_trigger()
+    if trigger:
+        db.session.execute(text(f"DROP TRIGGER {_FTS_TRIGGER}"))
+        of_these = "answer_id IN (SELECT id FROM answers WHERE id IN :ids)"
+        removed = db.session.execute(
+            text(f"DELETE FROM answers_fts WHERE rowid IN :rows AND {of_these}")
+            .bindparams(_uuids("ids"), bindparam("rows", expanding=True)),
+            {"ids": ids, "rows": index_rows or [-1]}).rowcount
+        # Each comment with text has exactly one index row. If a comment was edited since its row was found,
+        # the counts differ: then find this batch's rows the slow way, so no purged words stay in the index.
+        indexed = db.session.scalar(text("SELECT count(*) FROM answers WHERE id IN :ids AND text IS NOT NULL")
+                                    .bindparams(_uuids("ids")), {"ids": ids})
+        if removed != indexed:
+            db.session.execute(text(f"DELETE FROM answers_fts WHERE {of_these}").bindparams(_uuids("ids")), {"ids": ids})
+    # Counted by the delete itself: a comment removed by someone else since it was chosen is not counted.
+    deleted = db.session.execute(delete(Answer).where(Answer.id.in_(ids)),
+                                 execution_options={"synchronize_session": False}).rowcount
+    if trigger:
+        db.session.execute(text(trigger))
+    return deleted
 
 
 def finish_purge(*, plan: PurgePlan, deleted: int, due: bool) -> None:

@@ -69,7 +69,9 @@ class CommentAnalysis(Base):
     __table_args__ = {"sqlite_with_rowid": False}
 
     run_id: Mapped[int] = mapped_column(ForeignKey("analysis_runs.id", ondelete="CASCADE"), primary_key=True)
-    answer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True)
+    # Indexed on its own too: deleting a comment cascades here, and the key leads with run_id.
+    answer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True,
+                                                 index=True)
     theme_scores: Mapped[list] = mapped_column(JSON, default=list)  # [[machine_theme_id, score], ...]
     sentiment: Mapped[float | None] = mapped_column(Float)
     non_answer: Mapped[bool] = mapped_column(default=False)

@@ -91,7 +91,8 @@ class CodingSampleItem(Base):
     __tablename__ = "coding_sample_items"
 
     sample_id: Mapped[int] = mapped_column(ForeignKey("coding_samples.id", ondelete="CASCADE"), primary_key=True)
-    answer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True)
+    answer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True,
+                                                 index=True)
 
 
 class SampleCoding(Base):
@@ -100,7 +101,8 @@ class SampleCoding(Base):
     __tablename__ = "sample_codings"
 
     sample_id: Mapped[int] = mapped_column(ForeignKey("coding_samples.id", ondelete="CASCADE"), primary_key=True)
-    answer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True)
+    answer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True,
+                                                 index=True)
     coder_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     theme_ids: Mapped[list] = mapped_column(JSON, default=list)
     coded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

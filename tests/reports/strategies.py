@@ -1,8 +1,9 @@
 """Hypothesis generators for the report's property tests: random respondents, groups, themes, answers and minimums.
 
-``cases()`` draws ``(people, themes, public, identity, only_first)``; ``splits(public, identity)`` are the ways to
-split them (channel, a single-choice role, and two identity groups of one multi-choice field) and ``QUESTIONS`` the
-questions they answer. Role ``None`` and group ``(None,)`` are "prefer not to say"; "skipped" leaves the field out.
+``cases()`` draws ``(people, themes, public, identity, only_first)`` with at least ``min_people`` people;
+``splits(public, identity)`` are the ways to split them (channel, a single-choice role, and two identity groups of
+one multi-choice field) and ``QUESTIONS`` the questions they answer. Role ``None`` and group ``(None,)`` are "prefer
+not to say"; "skipped" leaves the field out.
 """
 from hypothesis import strategies as st
 
@@ -42,7 +43,7 @@ _person = st.fixed_dictionaries({
 
 
 @st.composite
-def cases(draw):
+def cases(draw, min_people: int = 0):
     n_themes = draw(st.integers(1, 4))
     single_label = draw(st.booleans())
     only_first = draw(st.booleans())  # one open question and nothing else: its table is the overall one
@@ -50,7 +51,7 @@ def cases(draw):
     public = draw(st.integers(1, 8))
     identity = draw(st.integers(public, public + 4))
     people = []
-    for raw in draw(st.lists(_person, max_size=40)):
+    for raw in draw(st.lists(_person, min_size=min_people, max_size=40)):
         chosen = {}
         if raw["role"] != "skipped":
             chosen[ROLE] = [raw["role"]]

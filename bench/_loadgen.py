@@ -265,6 +265,31 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
+def corrected_for_omission(latencies: list[float], interval: float) -> list[float]:
+    """Latencies plus the ones the stalled participants would have seen (HdrHistogram's expected-interval method).
+
+    Each virtual participant waits for its answer before sending again, so while the server stalls, the
+    submissions that would have arrived are never timed and a stall barely moves a plain percentile
+    ("coordinated omission"). For a wait of L, with a participant normally sending every `interval`
+    seconds, this adds L - interval, L - 2*interval, ... down to `interval`.
+    """
+    if not interval or interval <= 0:
+        return list(latencies)
+    out = list(latencies)
+    for latency in latencies:
+        missed = latency - interval
+        while missed >= interval:
+            out.append(missed)
+            missed -= interval
+    return out
+
+
+def longest_gap(times: list[float], start: float, end: float) -> float:
+    """Longest stretch of [start, end] with no acknowledged submission."""
+    marks = [start] + sorted(t for t in times if start <= t <= end) + [end]
+    return max(b - a for a, b in zip(marks, marks[1:]))
+
+
 def latency_row(stats: Stats, elapsed: float) -> str:
     posts = stats.post_latencies
     return (f"{len(stats.acknowledged):>6} {len(stats.acknowledged) / elapsed:>7.1f} {percentile(posts, 50) * 1000:>7.1f} "

@@ -11,7 +11,9 @@ the worker starts it until it has stored its results. Latency is also shown per 
     .venv/bin/python bench/analysis_under_load.py --postgres       # a throwaway PostgreSQL cluster
     .venv/bin/python bench/analysis_under_load.py --worker-nice 10 # the worker at a lower CPU priority
 
-Target (issue 7): the analysis does not push submission p99 above 1 s. Exits 1 if it does, or if the run fails.
+Target (issue 7): the analysis does not push submission p99 above 1 s. The p99 is also shown corrected for
+coordinated omission (a participant stuck behind a stall sends nothing, so a plain p99 hides the stall), and
+the verdict uses the corrected one. Exits 1 if it is above 1 s, or if the run fails.
 """
 import argparse
 import asyncio
@@ -29,8 +31,8 @@ import uuid
 from pathlib import Path
 
 from _loadgen import (
-    BIN, ROOT, SLUG, Connection, Stats, app_env, check_store, engine_for, expected_rows, free_port, latency_row,
-    load_average, percentile, prepare_database, run_level, run_participants, start_gunicorn, stop_process_group,
+    BIN, ROOT, SLUG, Connection, app_env, check_store, corrected_for_omission, engine_for, expected_rows, free_port,
+    latency_row, load_average, longest_gap, percentile, prepare_database, run_level, run_participants, start_gunicorn, stop_process_group,
     throwaway_postgres, throwaway_redis,
 )
 
@@ -177,6 +179,7 @@ def run(args, database_url: str | None, redis_url: str) -> int:
     try:
         page = asyncio.run(_get(port, f"/c/{SLUG}/respond"))
         warm, _ = asyncio.run(run_level("127.0.0.1", port, SLUG, 2, 2.0, tag=True))  # warm-up, not reported
+        base_started = time.perf_counter()
         baseline, base_elapsed = asyncio.run(run_level("127.0.0.1", port, SLUG, args.connections, args.seconds, tag=True))
         base_load = load_average()
 
@@ -189,7 +192,8 @@ def run(args, database_url: str | None, redis_url: str) -> int:
         if watcher.started_at() is None:
             print("the worker did not start the run within 120 s")
             return 1
-        give_up = time.perf_counter() + args.max_seconds
+        busy_started = time.perf_counter()
+        give_up = busy_started + args.max_seconds
         busy, busy_elapsed = asyncio.run(run_participants(
             "127.0.0.1", port, SLUG, args.connections,
             lambda: not watcher.finished.is_set() and time.perf_counter() < give_up, tag=True))
@@ -203,7 +207,8 @@ def run(args, database_url: str | None, redis_url: str) -> int:
         stop_process_group(server)
 
     store = check_store(env["DATABASE_URL"], env["SECRET_KEY"], SLUG, acknowledged, attempted, expected_rows(page))
-    return report(args, baseline, base_elapsed, base_load, busy, busy_elapsed, busy_load, watcher, store)
+    return report(args, (baseline, base_started, base_elapsed, base_load), (busy, busy_started, busy_elapsed, busy_load),
+                  watcher, store)
 
 
 def _sqlalchemy_url(url: str) -> str:
@@ -223,7 +228,10 @@ async def _get(port: int, path: str) -> bytes:
     return page
 
 
-def report(args, baseline: Stats, base_elapsed, base_load, busy: Stats, busy_elapsed, busy_load, watcher, store) -> int:
+def report(args, base: tuple, during: tuple, watcher: RunWatcher, store) -> int:
+    """Print both load runs, latency per stage of the analysis, and the verdict; 0 when the target is met."""
+    baseline, base_started, base_elapsed, base_load = base
+    busy, busy_started, busy_elapsed, busy_load = during
     print(f"\n{'':30} {'conns':>5} {'seconds':>7} {'subs':>6} {'subs/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
           f"{'p99 ms':>7} {'GET p99':>7} {'max ms':>7} errors  load average")
     print(f"{'baseline (worker idle)':30} {args.connections:>5} {base_elapsed:>7.1f} {latency_row(baseline, base_elapsed)} "
@@ -246,12 +254,22 @@ def report(args, baseline: Stats, base_elapsed, base_load, busy: Stats, busy_ela
         end = ended if ended != float("inf") else began
         print(f"{message[:52]:52} {end - began:>7.1f} {len(inside):>6} {percentile(inside, 99) * 1000:>7.0f} "
               f"{max(inside, default=0) * 1000:>7.0f}")
-    p99 = percentile(busy.post_latencies, 99)
+    # How often one participant sends a form when nothing stalls, from the baseline.
+    interval = args.connections * base_elapsed / max(1, len(baseline.post_latencies))
+    print(f"\n{'':30} {'p99 ms':>7} {'p99 corrected ms':>16} {'longest stall s':>15}   (corrected: the forms stalled "
+          f"participants would have sent, one per {interval * 1000:.0f} ms each, counted at the wait they would have had)")
+    p99s = {}
+    for name, stats, began, elapsed in (("baseline (worker idle)", baseline, base_started, base_elapsed),
+                                        ("during the analysis run", busy, busy_started, busy_elapsed)):
+        p99s[name] = percentile(corrected_for_omission(stats.post_latencies, interval), 99)
+        print(f"{name:30} {percentile(stats.post_latencies, 99) * 1000:>7.0f} {p99s[name] * 1000:>16.0f} "
+              f"{longest_gap(stats.ack_times, began, began + elapsed):>15.1f}")
+    p99 = p99s["during the analysis run"]
     ok_store = store.ok and not store.lost and not store.duplicated
     print(f"\nacknowledged submissions: {store.acknowledged}  stored exactly once: {store.stored_once}  "
           f"lost: {len(store.lost)}  duplicated: {len(store.duplicated)}  -> {'OK' if ok_store else 'MISMATCH'}")
     met = status == "done" and p99 <= 1.0
-    print(f"target: submission p99 <= 1000 ms while the analysis runs: {p99 * 1000:.0f} ms -> "
+    print(f"target: submission p99 <= 1000 ms while the analysis runs (corrected): {p99 * 1000:.0f} ms -> "
           f"{'met' if met else 'NOT met'}{'' if status == 'done' else f' (the run ended {status})'}")
     return 0 if met and ok_store else 1
 

@@ -49,6 +49,7 @@ class Faults:
     kills: list[tuple[float, int]] = field(default_factory=list)  # (when, pid)
     respawns: list[float] = field(default_factory=list)  # seconds from a kill to a new worker process
     boots: list[float] = field(default_factory=list)  # seconds from fork to serving, for each replacement
+    ready: set[int] = field(default_factory=set)  # workers that finished loading the app at some point
     restart_started: float | None = None
     restart_seconds: float | None = None
     restart_error: str = ""
@@ -228,6 +229,7 @@ def run(args, database_url: str | None, postgres: Postgres | None) -> int:
     integrity = check_consistency(env["DATABASE_URL"])
     boots = [line.split() for line in boot_log.read_text().splitlines()] if boot_log.exists() else []
     faults.boots = [float(seconds) for pid, seconds in boots if pid not in first_workers]
+    faults.ready = {int(pid) for pid, _ in boots}
     return report(args, stats, load, elapsed, faults, store, integrity, recovery, workers_back, expected_workers,
                   postgres, load_end)
 
@@ -276,7 +278,9 @@ def report(args, stats, load, elapsed, faults, store, integrity, recovery, worke
     print(f"load average (1, 5, 15 min) at the end: {load_end}")
     _print_slowest(load, faults)
     respawn = faults.respawns
-    print(f"faults: {len(faults.kills)} workers killed with SIGKILL; replacement process started after "
+    loading = sum(1 for _, pid in faults.kills if pid not in faults.ready)
+    print(f"faults: {len(faults.kills)} workers killed with SIGKILL ({len(faults.kills) - loading} serving, {loading} "
+          f"still loading the app); replacement process started after "
           f"median {percentile(respawn, 50) * 1000:.0f} ms, max {max(respawn, default=0) * 1000:.0f} ms "
           f"({len(respawn)} of {len(faults.kills)} seen); it loaded the app and served after median "
           f"{percentile(faults.boots, 50):.1f} s, max {max(faults.boots, default=0):.1f} s more "

@@ -146,7 +146,9 @@ def _draft_engaged(data: dict) -> str:
     p, m = data["participation"], data["method"]
     lines = [f"The consultation was open{_between(p, prefix=' from ', joiner=' to ')}. "
              f"People took part through: {', '.join(p['channels']) or 'the online form'}.", ""]
-    lines += ["{{ block:participation:channel }}", ""]
+    for table in p["tables"]:  # the channel table first
+        if table["key"] == "channel":
+            lines += ["{{ block:participation:channel }}", ""]
     for table in p["tables"]:
         if table["key"] != "channel":
             lines += [f"{{{{ block:participation:{table['key']} }}}}", ""]
@@ -247,12 +249,17 @@ class Fact:
     hidden: bool = False
 
 
+# A hidden figure is not always small: some are hidden only so that a small one cannot be worked out from them.
+# So the wording says that it is hidden and why, never how big it is.
+HIDDEN_TEXT = "hidden (to protect small groups)"
+
+
 def _count(n, minimum: int) -> tuple[str, bool]:
-    return (f"fewer than {minimum}", True) if n is None else (f"{n:,}", False)
+    return (HIDDEN_TEXT, True) if n is None else (f"{n:,}", False)
 
 
 def _share(share, minimum: int) -> tuple[str, bool]:
-    return ("not shown (small group)", True) if share is None else (f"{share:.0%}", False)
+    return (HIDDEN_TEXT, True) if share is None else (f"{share:.0%}", False)
 
 
 def _tone(sentiment: dict) -> str:
@@ -262,7 +269,7 @@ def _tone(sentiment: dict) -> str:
 
 
 def facts(data: dict) -> dict[str, Fact]:
-    """Every number the report may print, by token. Hidden figures print as a range, never as a value."""
+    """Every number the report may print, by token. Hidden figures print as "hidden", never as a value or range."""
     found: dict[str, Fact] = {}
 
     def add(key, label, text, hidden=False):

@@ -24,6 +24,7 @@ def create_app(config: str | type | None = None, **overrides):
         static_folder=str(_ROOT / "static"),
         instance_path=str(_ROOT / "instance"),
     )
+    app.url_map.converters["int"] = security.IdConverter  # before any route is added
     if config is None:
         config = os.environ.get("ENGAGE_CONFIG", "development")
     config_class = CONFIGS[config] if isinstance(config, str) else config

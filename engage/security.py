@@ -2,8 +2,34 @@
 from urllib.parse import parse_qsl
 
 from flask import abort, request
+from werkzeug.routing import IntegerConverter
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
+# Ids and numbers in URLs name rows in INTEGER columns (32-bit on PostgreSQL).
+MAX_URL_INT = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` with an upper bound: a larger number is a 404, not a value the database cannot take.
+
+    Unbounded, /admin/consultations/9223372036854775808 reached SQLite, which raises OverflowError (a 500).
+    """
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_URL_INT,
+                 signed: bool = False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def whole_number(text: str | None) -> int | None:
+    """An id or count typed into a form or query string, or None when it is not one the database can hold.
+
+    ``str.isdigit()`` alone is not enough: it accepts "²", which int() refuses, and 5,000 nines, which int() also
+    refuses (and the database could not store).
+    """
+    if not (text and text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 10 and int(digits) <= MAX_URL_INT else None
 
 
 def reject_undecodable_form() -> None:
@@ -14,6 +40,26 @@ def reject_undecodable_form() -> None:
     try:
         parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
+        abort(400, description="undecodable")
+
+
+# Forms that drop control characters from what people typed, so that a participant keeps their answers.
+CLEANS_ITS_OWN_TEXT = {"intake.respond"}
+
+
+def reject_nul() -> None:
+    """Refuse a NUL character in the address, the query string or a form field.
+
+    Nobody types one, and PostgreSQL can neither store nor compare text holding one: it reached queries as a
+    server error (a slug in the address, an email address at sign-in). File contents are not form fields.
+    """
+    if "\x00" in request.path:
+        abort(404)
+    fields = [request.args]
+    if request.method == "POST" and request.mimetype in (_FORM_TYPE, "multipart/form-data") \
+            and request.endpoint not in CLEANS_ITS_OWN_TEXT:
+        fields.append(request.form)
+    if any("\x00" in key or "\x00" in value for multi in fields for key, value in multi.items(multi=True)):
         abort(400, description="undecodable")
 
 
@@ -34,4 +80,5 @@ def add_headers(response):
 
 def init_app(app) -> None:
     app.before_request(reject_undecodable_form)
+    app.before_request(reject_nul)
     app.after_request(add_headers)

@@ -13,6 +13,7 @@ from engage.imports import ImportFileError
 from engage.imports.notes import adjust_comments, read_notes, split_comments
 from engage.imports.spreadsheet import read_table
 from engage.models import Consultation, EngagementSession, ImportBatch, Role
+from engage.security import whole_number
 from engage.services import email_imports, engagement_sessions, imports
 
 bp = Blueprint("facilitate", __name__, url_prefix="/facilitate")
@@ -76,7 +77,7 @@ def upload_spreadsheet(slug: str):
 def map_spreadsheet(slug: str, token: str):
     consultation = consultation_or_404(slug)
     data, filename = load_upload(token)
-    header = read_table(data, filename).header
+    header = _readable(lambda: read_table(data, filename)).header
     targets = imports.mapping_targets(consultation)
     source = request.form if request.method == "POST" else {}
     channel = source.get("channel") or request.args.get("channel", "paper")
@@ -104,6 +105,14 @@ def map_spreadsheet(slug: str, token: str):
     status = 422 if preview and preview.problems else 200
     return render_template("facilitate/map_spreadsheet.html", consultation=consultation, header=header, targets=targets,
                            mapping=mapping, preview=preview, channel=channel, filename=filename, token=token), status
+
+
+def _readable(read):
+    """Read a kept upload; 404 when the token names a file of the other kind (an email on the spreadsheet page)."""
+    try:
+        return read()
+    except ImportFileError:
+        abort(404)
 
 
 def _imported_message(result: imports.ImportResult) -> str:
@@ -154,7 +163,7 @@ def save_session(slug: str):
 
 
 def _indexes(name: str) -> set[int]:
-    return {int(v) for v in request.form.getlist(name) if v.isdigit()}
+    return {i for i in map(whole_number, request.form.getlist(name)) if i is not None}
 
 
 @bp.route("/<slug>/sessions/<int:session_id>")
@@ -186,7 +195,7 @@ def upload_email(slug: str):
 def preview_email(slug: str, token: str):
     consultation = consultation_or_404(slug)
     data, filename = load_upload(token)
-    _, preview = email_imports.prepare_emails(data=data, filename=filename)
+    _, preview = _readable(lambda: email_imports.prepare_emails(data=data, filename=filename))
     if request.method == "POST" and not preview.problems:
         result = email_imports.import_emails(consultation=consultation, data=data, filename=filename,
                                              user=current_user, today=dt.date.today())

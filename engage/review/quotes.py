@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, Length
 from engage.extensions import db
 from engage.models import Theme
 from engage.review.views import bp, consultation_or_404
+from engage.security import whole_number
 from engage.services import quotes as service
 from engage.services.reports import ensure_report, is_drafter, is_publisher
 from engage.services.themes import active_themes, theme_or_none
@@ -94,9 +95,10 @@ BAD_THEME = "Choose a theme from the list."
 
 def _theme_arg(consultation, value: str | None):
     """The theme named by a query or form value: None when empty or not a number (say so); 404 when unknown."""
-    if not value or not value.isdigit():
+    theme_id = whole_number(value)
+    if theme_id is None:
         return None
-    return theme_or_none(consultation_id=consultation.id, theme_id=int(value)) or abort(404)
+    return theme_or_none(consultation_id=consultation.id, theme_id=theme_id) or abort(404)
 
 
 @bp.route("/<slug>/report/quotes/candidates")

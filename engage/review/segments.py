@@ -8,6 +8,7 @@ from wtforms.validators import InputRequired, Length
 from engage.extensions import db
 from engage.models import QuestionKind
 from engage.review.views import bp, consultation_or_404
+from engage.security import whole_number
 from engage.services import segments
 from engage.services.engagement_sessions import session_summary
 
@@ -24,9 +25,9 @@ class PinFindingForm(FlaskForm):
 def _choices(consultation):
     """Read the shared query-string choices; a bad one raises SegmentError with a message to show."""
     raw_question = request.args.get("question", "")
-    if raw_question and not raw_question.isdigit():
+    question_id = whole_number(raw_question)
+    if raw_question and question_id is None:
         raise segments.SegmentError("Choose one of this consultation's open-text questions.")
-    question_id = int(raw_question) if raw_question else None
     source = request.args.get("source", "codes")
     units, names = segments.load_units(consultation=consultation, question_id=question_id, source=source)
     return question_id, source, units, names
@@ -87,7 +88,7 @@ def pin_finding(slug: str):
         dimension = segments.find_dimension(consultation=consultation, key=form.by.data)
         segments.pin_finding(
             consultation=consultation, user=current_user, dimension=dimension, value=form.value.data,
-            feature=form.feature.data, question_id=int(form.question.data) if form.question.data.isdigit() else None,
+            feature=form.feature.data, question_id=whole_number(form.question.data),
             source=form.source.data or "codes", note=form.note.data or "",
         )
     except segments.SegmentError as error:

@@ -17,7 +17,13 @@ FIELDS = ("name", "description", "keywords", "examples")
 
 def _restore_cell(value: str) -> str:
     """Undo neutralise_csv_cell on a codebook that Engage exported, so a round trip keeps the text."""
+    _refuse_nul(value)
     return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES) else value
+
+
+def _refuse_nul(value: str) -> None:
+    if "\x00" in value:  # raw, or "\u0000" in JSON: not text, and PostgreSQL cannot store it
+        raise ThemeError("The file holds a NUL character, which is not text. Save it again as CSV UTF-8 or JSON.")
 
 
 def export_codebook(*, consultation: Consultation, fmt: str) -> tuple[str, str]:
@@ -131,6 +137,7 @@ def _as_list(value, *, separator: str) -> list[str]:
     out = []
     for item in value:
         item = str(item).strip()
+        _refuse_nul(item)
         if item and item not in out:
             out.append(item[:2000])
     return out

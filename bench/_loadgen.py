@@ -392,6 +392,21 @@ def stop_process_group(process: subprocess.Popen, sig: int = signal.SIGTERM, wai
         process.wait(10)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process, its children, and children it has already reaped (e.g. gunicorn's killed workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def own(p: int) -> float:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            return 0.0
+        # utime, stime, cutime, cstime are fields 14-17 of proc(5); fields[0] here is field 3.
+        return sum(int(x) for x in fields[11:15]) / ticks
+
+    return own(pid) + sum(own(child) for child in child_pids(pid))
+
+
 def child_pids(pid: int) -> list[int]:
     """Direct children of a process (gunicorn's workers, for its master)."""
     try:
@@ -424,6 +439,10 @@ class Postgres:
     data: Path
     bin: Path
     user: str | None
+
+    def pid(self) -> int:
+        """The postmaster's process id (its backends are its children)."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
 
     def restart(self) -> float:
         """`pg_ctl restart -m fast`: clients are disconnected, open transactions roll back. Returns seconds."""

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from _loadgen import (
     ROOT, SLUG, Connection, Postgres, Stats, app_env, check_consistency, check_store, child_pids, expected_rows, free_port,
-    load_average, percentile, pg_bin_dir, postgres_user, prepare_database, run_level, run_participants,
+    load_average, longest_gap, percentile, pg_bin_dir, postgres_user, prepare_database, run_level, run_participants,
     start_gunicorn, stop_process_group, throwaway_postgres, wait_until_serving,
 )
 
@@ -291,11 +291,15 @@ def report(args, stats, load, elapsed, faults, store, integrity, recovery, worke
         if faults.restart_error or faults.restart_started is None:
             failures.append(f"PostgreSQL restart failed: {faults.restart_error or 'did not happen'}")
         else:
-            after = [t for t in stats.ack_times if t > faults.restart_started]
-            first = (after[0] - faults.restart_started) if after else None
-            print(f"PostgreSQL: restarted once (pg_ctl restart -m fast took {faults.restart_seconds:.1f} s); first "
-                  f"acknowledged submission {first:.1f} s after the restart began" if first is not None else
-                  "PostgreSQL: restarted once; no submission was acknowledged afterwards")
+            returned = faults.restart_started + faults.restart_seconds
+            after = [t for t in stats.ack_times if t >= returned]
+            again = f"{after[0] - returned:.1f} s after it returned" if after else "never after it returned"
+            gap = longest_gap(stats.ack_times, faults.restart_started, returned + 10)
+            print(f"PostgreSQL: restarted once (pg_ctl restart -m fast took {faults.restart_seconds:.1f} s); submissions "
+                  f"acknowledged again {again}; longest time with none acknowledged, from the restart to 10 s after "
+                  f"it: {gap:.1f} s")
+            if not after:
+                failures.append("no submission was acknowledged after the PostgreSQL restart")
     print(f"client errors by kind: {dict(sorted(stats.errors.items())) or 'none'}; POSTs resent after a failure: "
           f"{stats.retried}; double clicks: {stats.resent}")
     print(f"forms sent: {store.attempted}  acknowledged: {store.acknowledged}  stored exactly once: {store.stored_once}  "

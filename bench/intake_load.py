@@ -17,11 +17,12 @@ import contextlib
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from _loadgen import (
-    SLUG, app_env, count_rows, free_port, latency_row, load_average, prepare_database, run_level, start_gunicorn,
-    stop_process_group, throwaway_postgres,
+    SLUG, Postgres, app_env, count_rows, cpu_seconds, free_port, latency_row, load_average, prepare_database, run_level,
+    start_gunicorn, stop_process_group, throwaway_postgres,
 )
 
 
@@ -36,13 +37,14 @@ def main() -> int:
     args = parser.parse_args()
 
     with contextlib.ExitStack() as stack:
-        database_url = args.database_url
+        database_url, postgres = args.database_url, None
         if args.postgres:
-            database_url = stack.enter_context(throwaway_postgres()).url
-        return run(args, database_url)
+            postgres = stack.enter_context(throwaway_postgres())
+            database_url = postgres.url
+        return run(args, database_url, postgres)
 
 
-def run(args, database_url: str | None) -> int:
+def run(args, database_url: str | None, postgres: Postgres | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="engage-load-"))
     port = free_port()
     env = app_env(database_url or f"sqlite:///{workdir / 'engage.db'}", port,
@@ -59,8 +61,11 @@ def run(args, database_url: str | None) -> int:
         print(f"{'conns':>5} {'seconds':>7} {'subs':>6} {'subs/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
               f"{'GET p99':>7} {'resent':>6} errors")
         warmup = count_rows(env) - before
+        cpu_lines = []
         for level in [int(x) for x in args.levels.split(",")]:
+            cpu_before = _cpu(server.pid, postgres)
             stats, elapsed = asyncio.run(run_level("127.0.0.1", port, SLUG, level, args.seconds))
+            cpu_lines.append(_cpu_line(level, cpu_before, _cpu(server.pid, postgres), len(stats.acknowledged)))
             acknowledged |= stats.acknowledged
             print(f"{level:>5} {elapsed:>7.1f} {latency_row(stats, elapsed)} "
                   f"{stats.resent:>6} {sum(stats.errors.values())} {stats.errors or ''}")
@@ -70,8 +75,27 @@ def run(args, database_url: str | None) -> int:
     verdict = "OK" if stored == len(acknowledged) else "MISMATCH"
     print(f"acknowledged submissions: {len(acknowledged)}  rows stored: {stored}  -> {verdict} "
           "(each acknowledged submission stored exactly once; resent forms added nothing)")
+    for line in cpu_lines:
+        print(line)
     print(f"load average (1, 5, 15 min) at the end: {load_average()} on {os.cpu_count()} cores")
     return 0 if verdict == "OK" else 1
+
+
+def _cpu(server_pid: int, postgres: Postgres | None) -> tuple[float, float | None, float]:
+    """CPU seconds so far of gunicorn (master and workers), PostgreSQL (when we started it) and this script."""
+    return cpu_seconds(server_pid), cpu_seconds(postgres.pid()) if postgres else None, time.process_time()
+
+
+def _cpu_line(level: int, before: tuple, after: tuple, submissions: int) -> str:
+    """CPU per acknowledged submission: a figure that, unlike throughput, barely depends on other load."""
+    if not submissions:
+        return f"{level} connections: no submissions"
+    server, database, client = ((a - b) * 1000 / submissions if a is not None else None for a, b in zip(after, before))
+    per_submission = server + (database or 0)
+    return (f"CPU per acknowledged submission (its GET and POST) at {level} connections: gunicorn {server:.1f} ms"
+            + (f", PostgreSQL {database:.1f} ms" if database is not None else "")
+            + f", load generator {client:.1f} ms -> the app{' and database' if database is not None else ''} alone "
+            f"could take about {os.cpu_count() * 1000 / per_submission:.0f} submissions/s on {os.cpu_count()} free cores")
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ class World:
 def build_world(app, make_consultation, make_user) -> World:
     """Consultations in every state, staff, responses, codes, flags, samples, a run, a report, uploads."""
     ids = {
-        MAIN: make_consultation(MAIN, min_group_size=3, public_min_group_size=3),
+        MAIN: make_consultation(MAIN, min_group_size=5, public_min_group_size=5),
         CODED: make_consultation(CODED, access_codes=(ACCESS_CODE,), title="Coded entry"),
         CLOSED: make_consultation(CLOSED, status="closed", title="Closed one",
                                   opens_on=dt.date.today() - dt.timedelta(days=60),

@@ -31,7 +31,7 @@ def sign_in(page, base, email):
 
 def test_reviewer_runs_an_analysis_and_watches_it_finish(reviewer, live_server, page):
     sign_in(page, live_server, reviewer)
-    page.get_by_role("link", name="School Resource Officer Program Review").click()
+    page.get_by_role("link", name="School Resource Officer Program Review", exact=True).click()
     page.get_by_role("heading", name="Analysis runs").wait_for()
     page.get_by_label("Number of themes").fill("5")
     page.get_by_role("button", name="Start analysis").click()

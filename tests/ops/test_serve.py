@@ -122,8 +122,10 @@ def test_serve_refuses_to_start_without_a_strong_secret_key(tmp_path):
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_serve_defaults_to_port_8000_and_runs_the_launcher():
     def dry_run(*args, **env):
-        out = subprocess.run(["make", "-n", "serve", *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                             env={k: v for k, v in os.environ.items() if k not in ("PORT", "HOST")} | env)
+        # Under `make test` the outer make's MAKEFLAGS/MAKELEVEL would add "Entering/Leaving directory" lines.
+        outer = ("PORT", "HOST", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+        out = subprocess.run(["make", "--no-print-directory", "-n", "serve", *args], cwd=ROOT, capture_output=True,
+                             text=True, timeout=60, env={k: v for k, v in os.environ.items() if k not in outer} | env)
         assert out.returncode == 0, out.stderr
         return out.stdout.splitlines()[-1]
 

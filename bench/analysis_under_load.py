@@ -30,9 +30,13 @@ import time
 import uuid
 from pathlib import Path
 
+from _checks import check_store
 from _loadgen import (
-    BIN, ROOT, SLUG, Connection, app_env, check_store, corrected_for_omission, engine_for, expected_rows, free_port,
-    latency_row, load_average, longest_gap, percentile, prepare_database, run_level, run_participants, start_gunicorn, stop_process_group,
+    BIN, ROOT, SLUG, Connection, corrected_for_omission, expected_rows, free_port, latency_row, load_average,
+    longest_gap, percentile, run_level, run_participants,
+)
+from _servers import (
+    app_env, engine_for, prepare_database, remove_sqlite_files, start_gunicorn, stop_process_group,
     throwaway_postgres, throwaway_redis,
 )
 
@@ -207,6 +211,11 @@ def run(args, database_url: str | None, redis_url: str) -> int:
         stop_process_group(server)
 
     store = check_store(env["DATABASE_URL"], env["SECRET_KEY"], SLUG, acknowledged, attempted, expected_rows(page))
+    with app.app_context():
+        from engage.extensions import db
+
+        db.engine.dispose()
+    remove_sqlite_files(workdir)
     return report(args, (baseline, base_started, base_elapsed, base_load), (busy, busy_started, busy_elapsed, busy_load),
                   watcher, store)
 

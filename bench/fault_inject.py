@@ -35,10 +35,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _checks import check_consistency, check_store
 from _loadgen import (
-    ROOT, SLUG, Connection, Postgres, Stats, app_env, check_consistency, check_store, child_pids, expected_rows, free_port,
-    load_average, longest_gap, percentile, pg_bin_dir, postgres_user, prepare_database, run_level, run_participants,
-    start_gunicorn, stop_process_group, throwaway_postgres, wait_until_serving,
+    ROOT, SLUG, Connection, Stats, expected_rows, free_port, load_average, longest_gap, percentile, run_level,
+    run_participants, wait_until_serving,
+)
+from _servers import (
+    Postgres, app_env, child_pids, pg_bin_dir, postgres_user, prepare_database, remove_sqlite_files,
+    start_gunicorn, stop_process_group, throwaway_postgres,
 )
 
 
@@ -227,6 +231,7 @@ def run(args, database_url: str | None, postgres: Postgres | None) -> int:
 
     store = check_store(env["DATABASE_URL"], env["SECRET_KEY"], SLUG, stats.acknowledged, stats.attempted, expected)
     integrity = check_consistency(env["DATABASE_URL"])
+    remove_sqlite_files(workdir)
     boots = [line.split() for line in boot_log.read_text().splitlines()] if boot_log.exists() else []
     faults.boots = [float(seconds) for pid, seconds in boots if pid not in first_workers]
     faults.ready = {int(pid) for pid, _ in boots}

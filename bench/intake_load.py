@@ -20,9 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from _loadgen import (
-    SLUG, Postgres, app_env, count_rows, cpu_seconds, free_port, latency_row, load_average, prepare_database, run_level,
-    start_gunicorn, stop_process_group, throwaway_postgres,
+from _loadgen import SLUG, free_port, latency_row, load_average, run_level
+from _servers import (
+    Postgres, app_env, count_rows, cpu_seconds, prepare_database, start_gunicorn, stop_process_group,
+    throwaway_postgres,
 )
 
 

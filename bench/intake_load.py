@@ -22,8 +22,8 @@ from pathlib import Path
 
 from _loadgen import SLUG, free_port, latency_row, load_average, run_level
 from _servers import (
-    Postgres, app_env, count_rows, cpu_seconds, prepare_database, start_gunicorn, stop_process_group,
-    throwaway_postgres,
+    Postgres, app_env, count_rows, cpu_seconds, prepare_database, remove_sqlite_files, start_gunicorn,
+    stop_process_group, throwaway_postgres,
 )
 
 
@@ -73,6 +73,8 @@ def run(args, database_url: str | None, postgres: Postgres | None = None) -> int
     finally:
         stop_process_group(server)
     stored = count_rows(env) - before - warmup
+    remove_sqlite_files(workdir)
+    workdir.rmdir()
     verdict = "OK" if stored == len(acknowledged) else "MISMATCH"
     print(f"acknowledged submissions: {len(acknowledged)}  rows stored: {stored}  -> {verdict} "
           "(each acknowledged submission stored exactly once; resent forms added nothing)")

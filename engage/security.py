@@ -59,7 +59,8 @@ def reject_nul() -> None:
     if request.method == "POST" and request.mimetype in (_FORM_TYPE, "multipart/form-data") \
             and request.endpoint not in CLEANS_ITS_OWN_TEXT:
         fields.append(request.form)
-    if any("\x00" in key or "\x00" in value for multi in fields for key, value in multi.items(multi=True)):
+    # A malformed multipart part can arrive with no name at all (None).
+    if any("\x00" in (key or "") or "\x00" in value for multi in fields for key, value in multi.items(multi=True)):
         abort(400, description="undecodable")
 
 

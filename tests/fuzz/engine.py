@@ -10,7 +10,7 @@ from tests.conftest import STAFF_PASSWORD
 from tests.fuzz import payloads as p
 from tests.fuzz.checks import database_problems, response_problems, row_counts, wait_for_background_runs
 from tests.fuzz.routes import SKIP, Route, all_routes, match, seed_paths, valid_values
-from tests.fuzz.world import EMAIL, FUZZER_EMAIL, MAIN, SPREADSHEET, csrf_token, id_pools, sign_in
+from tests.fuzz.world import EMAIL, LOGIN_TARGET, MAIN, SPREADSHEET, csrf_token, id_pools, sign_in
 
 # Examples per route; Hypothesis shares them out unevenly when it also picks the route, so each route gets its own.
 EXAMPLES = int(os.environ.get("ENGAGE_FUZZ_EXAMPLES", "4"))
@@ -31,7 +31,7 @@ NAME_VALUES = {"slug": "fuzz-made-this", "key": "grade_band", "code": "BETA-22",
                "n_themes": "3", "min_score": "0.5", "size": "4", "seed": "7", "attendees": "8", "max_length": "500",
                "min_group_size": "5", "retention_days": "365", "opens_on": "2025-01-01", "closes_on": "2030-12-31",
                "target_on": "2026-01-31", "held_on": "2025-05-14", "options": "Grade 7\nGrade 8 | 40%"}
-BASE_VALUES = {("auth.login", "email"): FUZZER_EMAIL, ("auth.login", "password"): STAFF_PASSWORD,
+BASE_VALUES = {("auth.login", "email"): LOGIN_TARGET, ("auth.login", "password"): STAFF_PASSWORD,
                ("admin.list_coding_samples", "coder_b"): 1,  # an int: the index of the option to choose
                ("review.redact_comment", "text"): "My name is [name] and my number is [phone]."}
 GOOD_FILES = {

@@ -112,3 +112,15 @@ def test_a_codebook_holding_a_nul_character_is_refused(app, client, login_as, ma
     assert response.status_code == 422 and b"NUL character" in response.data
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Theme)) == 0
+
+
+def test_a_multipart_part_without_a_name_is_not_an_error(app, client, login_as, make_consultation):
+    # Werkzeug gives such a part the name None; the NUL check assumed a string (TypeError: a server error).
+    make_consultation()
+    login_as("facilitator")
+    token = _token(client)
+    body = (b'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n' + token.encode() +
+            b'\r\n--b\r\nContent-Disposition: form-data; name="\n"\r\n\r\n\r\n--b--\r\n')
+    response = client.post("/facilitate/school-safety/spreadsheet", data=body,
+                           content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 422

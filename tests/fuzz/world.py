@@ -35,6 +35,7 @@ CLOSED = "closed-one"
 DRAFT = "draft-one"  # not public at all
 ACCESS_CODE = "ALPHA-1"
 FUZZER_EMAIL = "fuzzer@example.org"
+LOGIN_TARGET = "login-target@example.org"  # fuzzed sign-ins aim here, so the fuzzer's own account never locks
 ALL_ROLES = ("admin", "reviewer", "facilitator", "publisher")
 
 SPREADSHEET = b"comment,role\nThe officer said hello every morning.,Student\nWe need more counsellors.,Teacher\n"
@@ -74,6 +75,7 @@ def build_world(app, make_consultation, make_user) -> World:
     other_id = make_user(email="other-reviewer@example.org", roles=("reviewer",))
     third_id = make_user(email="third-reviewer@example.org", roles=("reviewer",))
     make_user(email="publisher-only@example.org", roles=("publisher",), consultation_ids=(ids[MAIN],))
+    make_user(email=LOGIN_TARGET, roles=("reviewer",))
     rows = [(text, channel, segments, themes) for text, segments, themes in _COMMENTS
             for channel in ("online", "paper", "online", "online")]
     add_responses(app, ids[MAIN], rows)

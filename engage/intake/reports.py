@@ -58,12 +58,18 @@ def _download(slug: str, number: int | None, fmt: str):
         abort(404)
     consultation, version = _published(slug, number)
     body = cached_export(version=version, consultation=consultation, fmt=fmt)
-    name = f"{consultation.slug}-what-we-heard-v{version.number}.{fmt}"
-    response = Response(body, mimetype=DOWNLOADS[fmt].split(";")[0])
-    response.headers["Content-Type"] = DOWNLOADS[fmt]
-    response.headers["Content-Disposition"] = f'{"inline" if fmt == "html" else "attachment"}; filename="{name}"'
+    response = file_response(body, fmt, f"{consultation.slug}-what-we-heard-v{version.number}.{fmt}",
+                             inline=fmt == "html")
     # A published version never changes, so the files may be cached (unlike forms and staff pages).
     response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def file_response(body: bytes, fmt: str, filename: str, *, inline: bool = False) -> Response:
+    """A report file as a download (or, for the printable page, inline), with its type and stylesheet policy."""
+    response = Response(body, mimetype=DOWNLOADS[fmt].split(";")[0])
+    response.headers["Content-Type"] = DOWNLOADS[fmt]
+    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
     if fmt == "html":
         allow_printable_styles(response)
     return response

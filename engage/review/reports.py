@@ -5,7 +5,7 @@ blueprint; their endpoint names start with "report" so that publishers are admit
 """
 import datetime as dt
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -292,17 +292,12 @@ def _export_key() -> str:
 @limiter.limit("30 per hour", key_func=_export_key)
 def report_export(slug: str, fmt: str):
     """The current draft as PDF, HTML or CSV, for the review team (rate-limited per user: a PDF costs CPU)."""
-    from engage.intake.reports import DOWNLOADS, allow_printable_styles, render_export
+    from engage.intake.reports import DOWNLOADS, file_response, render_export
 
     if fmt not in DOWNLOADS:
         abort(404)
     consultation, report = _report(slug)
     draft = reports.build_draft(report=report, consultation=consultation, user=current_user)
     db.session.commit()
-    response = Response(render_export(draft.document, fmt, with_comments=report.include_appendix),
-                        mimetype=DOWNLOADS[fmt].split(";")[0])
-    response.headers["Content-Type"] = DOWNLOADS[fmt]
-    response.headers["Content-Disposition"] = f'attachment; filename="{slug}-what-we-heard-draft.{fmt}"'
-    if fmt == "html":
-        allow_printable_styles(response)
-    return response
+    return file_response(render_export(draft.document, fmt, with_comments=report.include_appendix), fmt,
+                         f"{slug}-what-we-heard-draft.{fmt}")

@@ -216,3 +216,13 @@ def test_a_receipt_code_leads_to_the_published_report_and_commitments(app, clien
     outcome = client.get(found.headers["Location"]).get_data(as_text=True)
     assert "Read the What We Heard report" in outcome and f"/c/{SLUG}/report" in outcome
     assert "Meet students every term" in outcome and "In progress" in outcome
+
+
+def test_the_team_exports_the_draft_and_the_public_cannot(app, client, consultation_id, reviewer):
+    csv_file = reviewer.get(f"/review/{SLUG}/report/export.csv")
+    assert csv_file.status_code == 200 and csv_file.mimetype == "text/csv"
+    assert "draft" in csv_file.headers["Content-Disposition"]
+    page = reviewer.get(f"/review/{SLUG}/report/export.html")
+    assert "style-src 'sha256-" in page.headers["Content-Security-Policy"]
+    assert reviewer.get(f"/review/{SLUG}/report/export.exe").status_code == 404
+    assert client.get(f"/review/{SLUG}/report/export.csv").status_code in (302, 303)

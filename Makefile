@@ -6,7 +6,10 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := engage
 
-.PHONY: run serve test install install-dev migrate seed clean
+.PHONY: run serve test install install-dev migrate seed clean messages
+
+# Compiled message catalogues (.mo) are built from the committed .po files.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +22,17 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
-install: $(VENV)/.installed
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
 
-install-dev: $(VENV)/.installed-dev
+install: $(VENV)/.installed $(CATALOGUES)
+
+install-dev: $(VENV)/.installed-dev $(CATALOGUES)
+
+# After marking new strings: collect them and merge them into every catalogue (then translate them).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location --ignore-obsolete
 
 migrate: install
 	$(BIN)/flask db upgrade

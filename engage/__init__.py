@@ -14,7 +14,7 @@ def create_app(config: str | type | None = None, **overrides):
     from flask import Flask
 
     from config import CONFIGS
-    from engage import commands, errors, logging_setup, security
+    from engage import commands, errors, i18n, logging_setup, security
     from engage.database import configure_engine
     from engage.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -64,8 +64,8 @@ def create_app(config: str | type | None = None, **overrides):
     # Templates ask what a field is, not what its class is called, so subclasses render correctly.
     app.jinja_env.tests["multiple_choice"] = lambda field: isinstance(field, SelectMultipleField)
     app.jinja_env.tests["choice_group"] = lambda field: isinstance(field, (SelectMultipleField, RadioField))
-    app.jinja_env.filters["long_date"] = lambda day: f"{day:%B} {day.day}, {day.year}"
     app.jinja_env.globals["document_html"] = _document_html
+    i18n.init_app(app)
     logging_setup.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -39,6 +39,21 @@ from engage.models.report import (
     ReportStatus,
     ReportVersion,
 )
+from engage.models.review import (
+    RECOMMENDATION_STATUS_VALUES,
+    REVIEW_STATUS_VALUES,
+    DraftComment,
+    Recommendation,
+    RecommendationChange,
+    RecommendationFinding,
+    RecommendationStatus,
+    RecommendationTheme,
+    Review,
+    ReviewAccess,
+    ReviewFinding,
+    ReviewStatus,
+    ReviewTheme,
+)
 from engage.models.response import CHANNEL_LABELS, CHANNEL_VALUES, Answer, Channel, Receipt, Response, SegmentAnswer
 from engage.models.user import ROLE_VALUES, ConsultationAccess, Invitation, Role, StaffSession, User, UserRole
 
@@ -51,4 +66,7 @@ __all__ = [
     "Suggestion", "Theme", "EngagementSession", "ImportBatch", "ImportedRow", "COMMITMENT_STATUS_LABELS",
     "COMMITMENT_STATUS_VALUES", "REPORT_STATUS_VALUES", "Commitment", "CommitmentStatus", "CommitmentTheme",
     "QuoteStatus", "Report", "ReportQuote", "ReportRevision", "ReportSection", "ReportStatus", "ReportVersion",
+    "RECOMMENDATION_STATUS_VALUES", "REVIEW_STATUS_VALUES", "DraftComment", "Recommendation",
+    "RecommendationChange", "RecommendationFinding", "RecommendationStatus", "RecommendationTheme", "Review",
+    "ReviewAccess", "ReviewFinding", "ReviewStatus", "ReviewTheme",
 ]

@@ -2,7 +2,9 @@
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
+)
 from sqlalchemy import false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -74,6 +76,16 @@ class Consultation(Base):
     retention_days: Mapped[int | None] = mapped_column(Integer)
     comments_purged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Languages the form is offered in (the first is the one content is written in) and the wording in the
+    # others: {"fr": {"title": ..., "summary": ..., "description": ..., "purpose": ..., "audience": ...}}.
+    languages: Mapped[list] = mapped_column(JSON, default=lambda: ["en"])
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
+    # A consultation may be one stream of a program review, tagged with its phase, audience, format and partner.
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="SET NULL"), index=True)
+    stream_phase: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    stream_audience: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    stream_format: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    stream_partner: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # Who receives possible safeguarding disclosures, and what they are told to do with them.
     safeguarding_role: Mapped[str] = mapped_column(String(20), default="admin", server_default="admin")
     safeguarding_guidance: Mapped[str] = mapped_column(
@@ -123,6 +135,12 @@ class Question(Base):
     # A closed question is no longer asked; its answers stay.
     closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
+    # Questions marked for younger students show `simple_help` (short words, short sentences) first.
+    for_younger: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    simple_help: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # {"fr": {"prompt": ..., "help_text": ..., "simple_help": ...}}
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
+
     consultation: Mapped[Consultation] = relationship(back_populates="questions")
     options: Mapped[list["QuestionOption"]] = relationship(
         back_populates="question", order_by="QuestionOption.position", cascade="all, delete-orphan"
@@ -136,6 +154,7 @@ class QuestionOption(Base):
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     label: Mapped[str] = mapped_column(String(200))
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)  # {"fr": {"label": ...}}
 
     question: Mapped[Question] = relationship(back_populates="options")
 
@@ -155,6 +174,7 @@ class SegmentField(Base):
     multiple: Mapped[bool] = mapped_column(Boolean, default=False)
     # Identity fields (racialized, Indigenous, ...) may get a stricter publication minimum later.
     is_identity: Mapped[bool] = mapped_column(Boolean, default=False)
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)  # {"fr": {"label": ..., "help_text": ...}}
 
     consultation: Mapped[Consultation] = relationship(back_populates="segment_fields")
     options: Mapped[list["SegmentOption"]] = relationship(
@@ -171,6 +191,7 @@ class SegmentOption(Base):
     label: Mapped[str] = mapped_column(String(200))
     # The group's share of the population being consulted (0-1), if known, to show who is under-heard.
     expected_share: Mapped[float | None] = mapped_column(Float)
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)  # {"fr": {"label": ...}}
 
     field: Mapped[SegmentField] = relationship(back_populates="options")
 

@@ -34,10 +34,15 @@ class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'in_review', 'approved', 'published')", name="status"),
+        # A report is either one consultation's or a program review's overall report, never both.
+        CheckConstraint("(consultation_id IS NULL) <> (review_id IS NULL)", name="owner"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), unique=True)
+    consultation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), unique=True
+    )
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(16), default=ReportStatus.DRAFT.value)
     include_appendix: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -13,6 +13,7 @@ class Role(str, enum.Enum):
     FACILITATOR = "facilitator"  # brings in other channels
     REVIEWER = "reviewer"        # analysis and coding
     PUBLISHER = "publisher"      # approves and publishes
+    ADVISOR = "advisor"          # advisory board: approved drafts and suppressed figures of its reviews only
 
 
 ROLE_VALUES = tuple(r.value for r in Role)

@@ -1,0 +1,95 @@
+"""Languages: which one a page is served in, the switcher, and consultation content per language.
+
+The participant's language comes from, in order: a `?lang=` choice from the switcher, the `lang` cookie that
+remembers it (it holds only "en" or "fr", no identifier, so it tracks no one), and the browser's
+Accept-Language. Content written for a consultation (titles, questions, options) is looked up per language
+and falls back to the consultation's own language, saying so on the page.
+"""
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Flask, g, request
+from flask_babel import Babel, format_date, get_locale
+
+LANGUAGES = {"en": "English", "fr": "Français"}
+DEFAULT_LANGUAGE = "en"
+COOKIE = "lang"
+_COOKIE_AGE = 365 * 24 * 3600
+
+babel = Babel()
+
+
+def _valid(code: str | None) -> str | None:
+    code = (code or "").strip().lower()[:5].split("-")[0].split("_")[0]
+    return code if code in LANGUAGES else None
+
+
+def select_locale() -> str:
+    chosen = _valid(request.args.get("lang"))
+    if chosen:
+        g.chosen_language = chosen
+        return chosen
+    return (_valid(request.cookies.get(COOKIE))
+            or request.accept_languages.best_match(LANGUAGES)
+            or DEFAULT_LANGUAGE)
+
+
+def current_language() -> str:
+    """The page's language as a two-letter code ("en" or "fr")."""
+    locale = get_locale()
+    return locale.language if locale else DEFAULT_LANGUAGE
+
+
+def localized(obj, field: str, language: str | None = None) -> str:
+    """`obj.field` in `language` (default: the page's), or the original wording if not translated."""
+    text, _ = localized_with_fallback(obj, field, language)
+    return text
+
+
+def localized_with_fallback(obj, field: str, language: str | None = None) -> tuple[str, bool]:
+    """(text, fell_back): fell_back is True when the wording shown is not in the requested language."""
+    language = language or current_language()
+    original = getattr(obj, field) or ""
+    source = _source_language(obj)
+    if language == source:
+        return original, False
+    translated = ((getattr(obj, "translations", None) or {}).get(language) or {}).get(field) or ""
+    if translated.strip():
+        return translated, False
+    return original, bool(original)
+
+
+def _source_language(obj) -> str:
+    consultation = getattr(obj, "consultation", None) or getattr(getattr(obj, "question", None), "consultation",
+                                                                 None) \
+        or getattr(getattr(obj, "field", None), "consultation", None)
+    languages = getattr(obj, "languages", None) or getattr(consultation, "languages", None) or [DEFAULT_LANGUAGE]
+    return languages[0]
+
+
+def _remember_choice(response):
+    chosen = g.get("chosen_language")
+    if chosen and request.cookies.get(COOKIE) != chosen:
+        response.set_cookie(COOKIE, chosen, max_age=_COOKIE_AGE, secure=request.is_secure, httponly=True,
+                            samesite="Lax")
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def switch_url(language: str) -> str:
+    """The current page in another language (keeps the other query arguments)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [language]
+    return request.path + "?" + urlencode(args, doseq=True)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(app.root_path).parent / "translations"))
+    babel.init_app(app, locale_selector=select_locale)
+    app.after_request(_remember_choice)
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES, current_language=current_language, switch_url=switch_url, localized=localized,
+        localized_with_fallback=localized_with_fallback,
+    )
+    app.jinja_env.filters["long_date"] = lambda day: format_date(day, format="long") if day else ""

@@ -52,10 +52,11 @@ def create_app(config: str | type | None = None, **overrides):
     from engage.facilitate.views import bp as facilitate_bp
     from engage.intake.views import bp as intake_bp
     from engage.ops.views import bp as ops_bp
+    from engage.programs.views import bp as programs_bp
     from engage.review.views import bp as review_bp
     from engage.staff.views import bp as staff_bp
 
-    for blueprint in (intake_bp, auth_bp, staff_bp, admin_bp, review_bp, facilitate_bp, ops_bp):
+    for blueprint in (intake_bp, auth_bp, staff_bp, admin_bp, review_bp, facilitate_bp, ops_bp, programs_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions

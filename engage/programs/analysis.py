@@ -1,0 +1,2 @@
+"""Program reviews: analysis (routes on the programs blueprint)."""
+from engage.programs.views import bp  # noqa: F401

@@ -17,6 +17,22 @@ from engage.models import (
     SegmentOption,
 )
 
+def pytest_sessionstart(session):
+    """Compile the message catalogues when a .po is newer than its .mo (`make` does the same)."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in Path(__file__).resolve().parent.parent.glob("translations/*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with open(po, "rb") as source:
+                catalogue = read_po(source)
+            with open(mo, "wb") as target:
+                write_mo(target, catalogue)
+
+
 POSTGRES_URL = database_url(os.environ.get("ENGAGE_TEST_POSTGRES_URL", "")) or None
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 

@@ -8,7 +8,7 @@ and falls back to the consultation's own language, saying so on the page.
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, format_date, get_locale
 
 LANGUAGES = {"en": "English", "fr": "Français"}
@@ -25,6 +25,8 @@ def _valid(code: str | None) -> str | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and jobs: messages from shared services stay in English
+        return DEFAULT_LANGUAGE
     chosen = _valid(request.args.get("lang"))
     if chosen:
         g.chosen_language = chosen

@@ -17,6 +17,8 @@ _EXPORTS = {
     "score_sentiment": "sentiment",
     "summarise_sentiment": "sentiment",
     "SentimentSummary": "sentiment",
+    "sentiment_available": "sentiment",
+    "language_name": "resources",
     "find_pii": "pii",
     "scrub_pii": "pii",
     "pii_kinds": "pii",

@@ -38,6 +38,10 @@ def _build_parser() -> argparse.ArgumentParser:
     themes.add_argument("--themes", type=_positive_int, default=None, help="number of themes (default: chosen automatically)")
     themes.add_argument("--min-cell", type=_non_negative_int, default=10, help="smallest count published (default 10)")
     themes.add_argument("--seed", type=int, default=0)
+    themes.add_argument(
+        "--language", type=_language, default="english", metavar="LANG",
+        help="language of the comments: en (english, the default) or fr (french); sentiment is English only",
+    )
     themes.add_argument("--out", required=True, metavar="OUT.json")
 
     code = commands.add_parser("code", help="learn codes from coded comments and suggest codes for others")
@@ -63,6 +67,15 @@ def _non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
     return value
+
+
+def _language(text: str) -> str:
+    from engage.analysis.resources import language_name
+
+    try:
+        return language_name(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _read_csv(path: str, columns: Sequence[str]) -> dict[str, list[str]]:
@@ -150,6 +163,7 @@ def _write_json(path: str, payload: dict) -> None:
 
 def _themes(args: argparse.Namespace) -> dict:
     from engage.analysis.pipeline import analyse_comments
+    from engage.analysis.sentiment import sentiment_available
 
     columns = [args.text_column, *[c for c in args.segment_column if c != args.text_column]]
     data = _read_csv(args.input, list(dict.fromkeys(columns)))
@@ -161,9 +175,13 @@ def _themes(args: argparse.Namespace) -> dict:
         n_themes=args.themes,
         min_cell=args.min_cell,
         random_state=args.seed,
+        language=args.language,
         progress=_Progress(len(texts) >= _PROGRESS_FROM),
     )
     return {
+        "language": result.language,
+        # VADER reads English only: for other languages every document's "sentiment" is null.
+        "sentiment_available": sentiment_available(result.language),
         "themes": [
             {"id": t.id, "label": t.label, "keywords": list(t.keywords), "size": t.size, "quotes": list(t.quotes)}
             for t in result.themes

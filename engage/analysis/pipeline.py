@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from engage.analysis.pii import PII_KINDS, find_pii, find_safeguarding
+from engage.analysis.resources import language_name
 from engage.analysis.segments import (
     GroupDifference,
     SegmentTable,
@@ -58,7 +59,8 @@ class AnalysisResult:
 
     ``segments`` holds one suppressed table per segment field (and per requested
     intersection, keyed "A × B"); ``differences`` the "where groups differ" findings for
-    each. ``sentiment`` and ``theme_sentiment`` leave out non-answers.
+    each. ``sentiment`` and ``theme_sentiment`` leave out non-answers. ``language`` is
+    NLTK's name for the language analysed ("english" or "french").
     """
 
     themes: tuple[Theme, ...]
@@ -135,8 +137,14 @@ def analyse_comments(
     missing). ``names`` and ``schools`` are listed names to detect as personal information.
     ``intersections`` asks for two-field tables, e.g. (("grade", "gender"),). Every table
     is suppressed with ``min_cell`` (see ``engage.analysis.segments``).
+
+    ``language`` is "english"/"en" or "french"/"fr": it picks the stopwords, the Snowball
+    stemmer and the sentence splitter. Sentiment is VADER, which reads English only, so for
+    French every comment's ``sentiment`` is None and the summaries count nothing
+    (``sentiment_available(result.language)`` is False).
     """
     report = progress or (lambda fraction, message: None)
+    language = language_name(language)
     texts = ["" if text is None else str(text) for text in texts]
     for field, values in segments.items():
         if len(values) != len(texts):

@@ -14,7 +14,19 @@ from importlib import resources as importlib_resources
 
 import nltk
 
-__all__ = ["data_dir", "ensure_nltk_data", "sent_tokenize", "stopwords", "PUNKT_LANGUAGES"]
+__all__ = [
+    "LANGUAGES",
+    "PUNKT_LANGUAGES",
+    "data_dir",
+    "ensure_nltk_data",
+    "language_name",
+    "sent_tokenize",
+    "stopwords",
+]
+
+# The languages the whole library prepares text for (stopwords, stemmer, sentence splitter),
+# by NLTK name, with the two-letter codes the app stores on responses.
+LANGUAGES = {"en": "english", "fr": "french"}
 
 # Languages whose Punkt parameters are staged eagerly; any other language the
 # `punkt` package bundles is staged on first use by `sent_tokenize`.
@@ -52,6 +64,18 @@ _FRENCH_STOPWORDS = frozenset(
 )
 
 _lock = threading.Lock()
+
+
+def language_name(language: str) -> str:
+    """Return NLTK's name ("english", "french") for ``language`` given as a name or a code ("fr", "fr-CA").
+
+    Raises ``ValueError`` for a language the library has no stopwords for.
+    """
+    key = str(language).strip().lower().replace("_", "-")
+    key = LANGUAGES.get(key.split("-", 1)[0], key)
+    if key not in LANGUAGES.values():
+        raise ValueError(f"unsupported language {language!r}: use one of {', '.join(sorted(LANGUAGES))}")
+    return key
 
 
 def data_dir() -> pathlib.Path:
@@ -191,6 +215,7 @@ def sent_tokenize(text: str, language: str = "english") -> list[str]:
     import punkt
 
     name = language.strip().lower()
+    name = LANGUAGES.get(name, name)
     if name not in punkt.available_languages():
         raise ValueError(f"no Punkt model for language {language!r}")
     if not text or not text.strip():
@@ -200,15 +225,13 @@ def sent_tokenize(text: str, language: str = "english") -> list[str]:
 
 @functools.cache
 def stopwords(language: str = "english") -> frozenset[str]:
-    """Return stopwords for ``language`` ("english" or "french"), with negations kept out.
+    """Return stopwords for ``language`` ("english"/"en" or "french"/"fr"), with negations kept out.
 
     English is scikit-learn's ``ENGLISH_STOP_WORDS`` (BSD) minus negations.
     """
-    name = language.strip().lower()
+    name = language_name(language)
     if name == "english":
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
         return frozenset(ENGLISH_STOP_WORDS) - _NEGATIONS
-    if name == "french":
-        return _FRENCH_STOPWORDS
-    raise ValueError(f"no stopword list for language {language!r}")
+    return _FRENCH_STOPWORDS

@@ -10,7 +10,7 @@ import types
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
-from engage.analysis.resources import ensure_nltk_data
+from engage.analysis.resources import ensure_nltk_data, language_name
 
 __all__ = [
     "NEGATIVE_BELOW",
@@ -49,8 +49,15 @@ class SentimentSummary:
 
 
 def sentiment_available(language: str = "english") -> bool:
-    """Whether scores exist for ``language``: VADER's lexicon and rules are English only."""
-    return language.strip().lower() in {"english", "en"}
+    """Whether scores exist for ``language`` (a name or a code): VADER's lexicon and rules are English only.
+
+    French and every other language get no score rather than a wrong one: VADER reads an
+    unknown word as neutral, so French comments would all look neutral.
+    """
+    try:
+        return language_name(language) == "english"
+    except ValueError:
+        return False
 
 
 def label_sentiment(score: float | None) -> str:

@@ -80,6 +80,9 @@ class EngageTokenizer(RegexpTokenizer):
             self._regexp = re.compile(self._pattern, self._flags)
 
 
+# French words that drop their vowel before another word: "l'", "d'", "qu'", "jusqu'" ...
+_FRENCH_ELISIONS = frozenset("c d j l m n s t qu jusqu lorsqu puisqu quoiqu presqu quelqu".split())
+
 _DROPPED: tuple[None, None] = (None, None)
 
 
@@ -132,6 +135,9 @@ def default_tokenizer() -> RegexpTokenizer:
 class TextPreparer:
     """Turn answers into stem-and-phrase features, remembering a readable word for every feature.
 
+    ``language`` ("english"/"en" or "french"/"fr") picks the Snowball stemmer, the stopwords
+    and how apostrophes are read (English clitics and "n't"; French elisions such as "l'").
+
     ``fit`` learns surface forms and collocations; ``transform`` returns one feature list per
     text, where a phrase appears as "stem_stem" next to its single stems.
     """
@@ -161,9 +167,11 @@ class TextPreparer:
 
     # -- tokens -------------------------------------------------------------------------------
     def _setup(self) -> None:
+        language = resources.language_name(self.language)
+        self._french = language == "french"
         self._tokenizer = self.tokenizer if self.tokenizer is not None else default_tokenizer()
-        self._stemmer = self.stemmer if self.stemmer is not None else SnowballStemmer(self.language)
-        stop = self.stopwords if self.stopwords is not None else resources.stopwords(self.language)
+        self._stemmer = self.stemmer if self.stemmer is not None else SnowballStemmer(language)
+        stop = self.stopwords if self.stopwords is not None else resources.stopwords(language)
         self._stop = frozenset(w.lower() for w in stop)
         # Raw token -> (surface, stem); stemming is the slow step, so each distinct token is
         # stemmed once per preparer, which keeps 100k answers fast.
@@ -176,7 +184,14 @@ class TextPreparer:
         if token.isdigit():
             return _DROPPED  # not cached: reference numbers would fill the cache with one-offs
         lower = token.lower()
-        if lower.endswith("n't") or lower in _NEGATED:
+        if self._french:
+            if "'" in lower:
+                # French elides the short word before a vowel: "l'école" -> "école", "qu'il" -> "il";
+                # "aujourd'hui" is one word and stays whole.
+                head, tail = lower.split("'", 1)
+                if head in _FRENCH_ELISIONS:
+                    lower = tail
+        elif lower.endswith("n't") or lower in _NEGATED:
             # "don't", "can't", "isn't" and Treebank's split-off "n't" all mean "not", and the
             # verb before it is a stopword anyway.
             lower = "not"

@@ -32,7 +32,8 @@ def test_themes_writes_the_documented_shape(tmp_path):
     done = _run("themes", source, "--text-column", "comment", "--segment-column", "grade", "--themes", "2", "--min-cell", "3", "--out", out)
     assert done.returncode == 0, done.stderr
     result = json.loads(out.read_text(encoding="utf-8"))
-    assert set(result) == {"themes", "documents", "segments"}
+    assert set(result) == {"language", "sentiment_available", "themes", "documents", "segments"}
+    assert result["language"] == "english" and result["sentiment_available"] is True
     for theme in result["themes"]:
         assert set(theme) == {"id", "label", "keywords", "size", "quotes"}
         assert all(isinstance(q, int) and 0 <= q < len(rows) for q in theme["quotes"])

@@ -1,22 +1,24 @@
-"""Error pages that say what happened and what to do next, in plain words."""
+"""Error pages that say what happened and what to do next, in plain words (and in the page's language)."""
 from flask import render_template
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 _MESSAGES = {
-    400: ("We could not read that", "Something in what was sent could not be read. Please go back and try again."),
-    403: ("You cannot open this page", "Your account does not have the role this page needs. Ask an administrator if you need it."),
-    404: ("Page not found", "We could not find that page. Check the address, or start again from the home page."),
-    405: ("That did not work", "This page cannot be used that way. Please start again from the home page."),
+    400: (_l("We could not read that"), _l("We could not read something that was sent. Please go back and try again.")),
+    403: (_l("You cannot open this page"),
+          _l("Your account does not have the role this page needs. Ask an administrator if you need it.")),
+    404: (_l("Page not found"), _l("We could not find that page. Check the address, or start again from the home page.")),
+    405: (_l("That did not work"), _l("This page cannot be used that way. Please start again from the home page.")),
     413: (
-        "That was too much to send",
-        "What you sent was larger than we can take. Use your browser's Back button (your answers are usually "
-        "still there), make your longest answer shorter, and send again.",
+        _l("That was too much to send"),
+        _l("What you sent was too big for us. Use your browser's Back button. Your answers are most likely still "
+           "there. Make your longest answer shorter, and send again."),
     ),
-    429: ("Please slow down", "Too many tries in a short time. Please wait a minute and try again."),
-    500: ("Something went wrong on our side", "Sorry. Nothing was saved. Please try again in a few minutes."),
+    429: (_l("Please slow down"), _l("Too many tries in a short time. Please wait a minute and try again.")),
+    500: (_l("Something went wrong on our side"), _l("Sorry. Nothing was saved. Please try again in a few minutes.")),
 }
-_UNDECODABLE = "Part of what was sent was not readable text. Please go back, check your answers and send again."
+_UNDECODABLE = _l("Part of what was sent was not readable text. Please go back, check your answers and send again.")
 
 
 def _render(code: int, description: str | None = None):
@@ -34,8 +36,8 @@ def handle_csrf_error(error: CSRFError):
     return render_template(
         "errors/error.html",
         code=400,
-        title="This page timed out",
-        message="This page was open for a long time. Please go back, reload the page and try again.",
+        title=_l("This page timed out"),
+        message=_l("This page was open for a long time. Please go back, reload the page and try again."),
     ), 400
 
 

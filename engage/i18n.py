@@ -9,7 +9,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, format_date, get_locale
+from flask_babel import Babel, format_date, format_number, get_locale
+from markupsafe import Markup
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 DEFAULT_LANGUAGE = "en"
@@ -61,7 +62,65 @@ def localized_with_fallback(obj, field: str, language: str | None = None) -> tup
     return original, bool(original)
 
 
+class Localized(str):
+    """Consultation wording for a page: a plain string that also knows its language when it is not the page's.
+
+    `lang` is the language code of a fallback (the original wording), or "" when the text is in the page's
+    language; `lang_attr` renders ` lang="en"` for such text so screen readers pronounce it right.
+    """
+
+    lang = ""
+
+
+def tr(obj, field: str, language: str | None = None) -> Localized:
+    """`obj.field` in the page's language (or `language`), marked with its own language when it falls back."""
+    language = language or current_language()
+    text, fell_back = localized_with_fallback(obj, field, language)
+    result = Localized(text)
+    if fell_back:
+        result.lang = _source_language(obj)
+    return result
+
+
+def as_written(text, language: str | None) -> Localized:
+    """Wording that has no translations (a commitment, a report): marked with its language if not the page's."""
+    result = Localized(text or "")
+    if language and language != current_language() and result:
+        result.lang = language
+    return result
+
+
+def source_language(consultation) -> str:
+    """The language a consultation's own content is written in."""
+    return _source_language(consultation)
+
+
+def lang_of(text) -> Markup:
+    """` lang="en"` for wording shown in its original language (and noted, so the page says so once), else ""."""
+    lang = getattr(text, "lang", "")
+    if not lang:
+        return Markup("")
+    g.setdefault("content_fallbacks", set()).add(lang)
+    return Markup(' lang="%s"') % lang
+
+
+def content_fallbacks() -> list[str]:
+    """Languages of the original wording shown on this page because a translation was missing."""
+    return sorted(g.get("content_fallbacks", ()))
+
+
+def offered_languages(consultation=None) -> dict[str, str]:
+    """The switcher's languages: the consultation's own list on its pages (the page's language always stays)."""
+    listed = [code for code in (getattr(consultation, "languages", None) or ()) if code in LANGUAGES]
+    if not listed:
+        return LANGUAGES
+    current = current_language()
+    return {code: name for code, name in LANGUAGES.items() if code in listed or code == current}
+
+
 def _source_language(obj) -> str:
+    if getattr(obj, "source_language", None):
+        return obj.source_language
     consultation = getattr(obj, "consultation", None) or getattr(getattr(obj, "question", None), "consultation",
                                                                  None) \
         or getattr(getattr(obj, "field", None), "consultation", None)
@@ -92,6 +151,8 @@ def init_app(app: Flask) -> None:
     app.after_request(_remember_choice)
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES, current_language=current_language, switch_url=switch_url, localized=localized,
-        localized_with_fallback=localized_with_fallback,
+        localized_with_fallback=localized_with_fallback, tr=tr, lang_of=lang_of, as_written=as_written, source_language=source_language, content_fallbacks=content_fallbacks,
+        offered_languages=offered_languages,
     )
     app.jinja_env.filters["long_date"] = lambda day: format_date(day, format="long") if day else ""
+    app.jinja_env.filters["number"] = format_number

@@ -3,16 +3,27 @@ import functools
 import time
 import unicodedata
 
+from flask_babel import LazyString, format_number
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from engage.models import SCALE_LABELS, QuestionKind
+from engage.i18n import current_language, tr
+from engage.models import QuestionKind
 from engage.services.snapshots import ConsultationView
 
 PREFER_NOT = "prefer_not"
+# The agreement scale's wording (the stored values are 1-5; engage.models.SCALE_LABELS holds the English).
+SCALE_CHOICES = {
+    1: _l("Strongly disagree"),
+    2: _l("Disagree"),
+    3: _l("Neither agree nor disagree"),
+    4: _l("Agree"),
+    5: _l("Strongly agree"),
+}
 _KEPT_CONTROLS = {"\n", "\t"}
 
 
@@ -32,13 +43,25 @@ class ReadableText:
     def __call__(self, form, field):
         if field.data and "\ufffd" in field.data:
             raise ValidationError(
-                "Part of this answer could not be read. Please check it, retype any odd characters and send again."
+                _l("We could not read part of this answer. Please check it, type any odd letters again, and send.")
             )
 
 
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class MaxChars:
+    """Length(max=...) with the limit written the reader's way (1,000 or 1 000)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def __call__(self, form, field):
+        if field.data and len(field.data) > self.limit:
+            raise ValidationError(_l("This answer is too long. Please keep it to %(limit)s characters or fewer.",
+                                     limit=LazyString(format_number, self.limit)))
 
 
 class RequiredChoice:
@@ -61,7 +84,7 @@ class ResponseFormBase(FlaskForm):
     submission_key = HiddenField()
     started_at = HiddenField()
     # Humans never see this field (hidden with CSS and from screen readers); simple bots fill it in.
-    website = StringField("Leave this empty", validators=[Optional()])
+    website = StringField(_l("Leave this empty"), validators=[Optional()])
 
 
 def question_field_name(question_id: int) -> str:
@@ -74,65 +97,72 @@ def segment_field_name(field_id: int) -> str:
 
 def build_response_form(consultation: ConsultationView, *, text_limit: int, formdata=None, **kwargs) -> ResponseFormBase:
     """Instantiate the form for this consultation's questions and "about you" fields."""
-    form = response_form_class(consultation, text_limit)(formdata=formdata, **kwargs)
+    form = response_form_class(consultation, text_limit, current_language())(formdata=formdata, **kwargs)
     if not form.started_at.data:
         form.started_at.data = str(int(time.time()))
     return form
 
 
 @functools.lru_cache(maxsize=64)
-def response_form_class(consultation: ConsultationView, text_limit: int) -> type[ResponseFormBase]:
-    """Make the form class once per snapshot: equal snapshots share a class, an edited one gets a new class."""
+def response_form_class(consultation: ConsultationView, text_limit: int, language: str) -> type[ResponseFormBase]:
+    """Make the form class once per snapshot and language: an edited snapshot gets a new class.
+
+    Labels are the consultation's wording in `language` (see engage.i18n.tr); the form's own messages are lazy,
+    so they follow the page's language when shown.
+    """
 
     class ResponseForm(ResponseFormBase):
         pass
 
     if consultation.requires_access_code:
         ResponseForm.access_code = StringField(
-            "Access code",
-            description="Your school or group leader gave you this code. It does not say who you are.",
+            _l("Access code"),
+            description=_l("Your school or group leader gave you this code. It does not say who you are."),
             filters=[clean_text],
-            validators=[InputRequired("Please type the access code you were given."), Length(max=40)],
+            validators=[InputRequired(_l("Please type the access code you were given.")), Length(max=40)],
         )
 
     for question in consultation.questions:
-        setattr(ResponseForm, question_field_name(question.id), _question_field(question, text_limit))
+        setattr(ResponseForm, question_field_name(question.id), _question_field(question, text_limit, language))
     for seg in consultation.segment_fields:
-        choices = [SelectChoice(str(o.id), o.label) for o in seg.options] + [SelectChoice(PREFER_NOT, "Prefer not to say")]
+        choices = [SelectChoice(str(o.id), tr(o, "label", language)) for o in seg.options]
+        choices.append(SelectChoice(PREFER_NOT, _l("Prefer not to say")))
         field_class = MultiCheckboxField if seg.multiple else RadioField
         setattr(
             ResponseForm,
             segment_field_name(seg.id),
-            field_class(seg.label, description=seg.help_text, choices=choices, validators=[Optional()]),
+            field_class(tr(seg, "label", language), description=tr(seg, "help_text", language), choices=choices,
+                        validators=[Optional()]),
         )
     return ResponseForm
 
 
-def _question_field(question, text_limit: int) -> Field:
-    label, help_text = question.prompt, question.help_text
+def _question_field(question, text_limit: int, language: str) -> Field:
+    label, help_text = tr(question, "prompt", language), tr(question, "help_text", language)
+    # For younger students: a short, simple explanation shown first ("In short: ...").
+    render_kw = {"simple_help": tr(question, "simple_help", language)} if question.for_younger else {}
     if question.kind == QuestionKind.TEXT.value:
         limit = min(question.max_length or text_limit, text_limit)
-        validators = [InputRequired("Please answer this question.")] if question.required else [Optional()]
-        validators += [
-            ReadableText(),
-            Length(max=limit, message=f"This answer is too long. Please keep it to {limit:,} characters or fewer."),
-        ]
+        validators = [InputRequired(_l("Please answer this question."))] if question.required else [Optional()]
+        validators += [ReadableText(), MaxChars(limit)]
         return TextAreaField(
             label,
             description=help_text,
             filters=[clean_text],
             validators=validators,
             # No maxlength: browsers silently cut pasted text at it. The counter and the server say "too long".
-            render_kw={"data-limit": limit, "rows": 6},
+            render_kw=render_kw | {"data-limit": limit, "rows": 6},
         )
     if question.kind == QuestionKind.SCALE.value:
-        choices = [SelectChoice(str(v), text) for v, text in SCALE_LABELS.items()]
+        choices = [SelectChoice(str(v), text) for v, text in SCALE_CHOICES.items()]
+        render_kw["data-scale"] = 1
     else:
-        choices = [SelectChoice(str(o.id), o.label) for o in question.options]
+        choices = [SelectChoice(str(o.id), tr(o, "label", language)) for o in question.options]
     required = RequiredChoice(
-        "Please choose one or more answers." if question.kind == QuestionKind.MULTIPLE.value else "Please choose an answer."
+        _l("Please choose one or more answers.") if question.kind == QuestionKind.MULTIPLE.value
+        else _l("Please choose an answer.")
     )
     validators = [required] if question.required else [Optional()]
     field_class = MultiCheckboxField if question.kind == QuestionKind.MULTIPLE.value else RadioField
-    render_kw = {"data-scale": 1} if question.kind == QuestionKind.SCALE.value else None
-    return field_class(label, description=help_text, choices=choices, validators=validators, render_kw=render_kw)
+    return field_class(label, description=help_text, choices=choices, validators=validators,
+                       render_kw=render_kw or None)

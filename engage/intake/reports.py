@@ -8,12 +8,21 @@ import tempfile
 from pathlib import Path
 
 from flask import Response, abort, current_app, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from engage.extensions import db
 from engage.intake.views import bp
-from engage.models import COMMITMENT_STATUS_LABELS, Consultation, ConsultationStatus
+from engage.models import Consultation, ConsultationStatus, Review, ReviewStatus
 from engage.services import reports
+
+# The public wording of a commitment's status (engage.models.COMMITMENT_STATUS_LABELS holds the staff's English).
+STATUS_LABELS = {
+    "planned": _l("Planned"),
+    "in_progress": _l("In progress"),
+    "done": _l("Done"),
+    "not_proceeding": _l("Not proceeding"),
+}
 
 DOWNLOADS = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}
 
@@ -124,6 +133,10 @@ def show_outcome(slug: str):
     # Commitments are public only once a report has been published (before that they are part of the embargo).
     commitments = reports.commitments(consultation=consultation) if version else []
     themes = {t["id"]: t["name"] for t in version.data.get("themes", [])} if version else {}
+    # A consultation run as part of a program review links to the review's public tracker once it is public.
+    review_slug = db.session.scalar(select(Review.slug).where(
+        Review.id == consultation.review_id, Review.status != ReviewStatus.DRAFT.value)) if consultation.review_id else None
     return render_template("intake/show_outcome.html", consultation=consultation, version=version,
-                           commitments=commitments, theme_names=themes, status_labels=COMMITMENT_STATUS_LABELS,
-                           report_url=url_for("intake.show_report", slug=slug) if version else None)
+                           commitments=commitments, theme_names=themes, status_labels=STATUS_LABELS,
+                           report_url=url_for("intake.show_report", slug=slug) if version else None,
+                           review_slug=review_slug)

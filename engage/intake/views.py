@@ -3,10 +3,12 @@ import datetime as dt
 import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf.csrf import generate_csrf
 
 from engage.extensions import csrf, db
+from engage.i18n import current_language
 from engage.intake.forms import (
     PREFER_NOT,
     build_response_form,
@@ -21,18 +23,19 @@ from engage.services.throttle import check_submission_limits
 bp = Blueprint("intake", __name__)
 
 _INTAKE_MESSAGES = {
-    "access_code": "That access code did not work. Please check it with the person who gave it to you.",
-    "csrf": "This page was open for a long time, so we could not check it was really sent from here. "
-    "Your answers are still below. Please check them and press Send again.",
-    "too_fast": "Please take a moment to check your answers, then press Send again.",
+    "access_code": _l("That access code did not work. Please check it with the person who gave it to you."),
+    "csrf": _l("This page was open for a long time, so we could not check that it was sent from here. "
+               "Your answers are still below. Please check them and press Send again."),
+    "too_fast": _l("Please take a moment to check your answers, then press Send again."),
 }
 
 
 def _rate_limit_message(seconds: int) -> str:
     minutes = max(1, round(seconds / 60))
-    wait = "a minute" if minutes == 1 else f"{minutes} minutes"
-    return (f"Lots of answers were sent from here in a short time. Your answers are still below. "
-            f"Please wait {wait}, then press Send again.")
+    return ngettext("Lots of answers were sent from here in a short time. Your answers are still below. "
+                    "Please wait a minute, then press Send again.",
+                    "Lots of answers were sent from here in a short time. Your answers are still below. "
+                    "Please wait %(num)d minutes, then press Send again.", minutes)
 
 
 def _today() -> dt.date:
@@ -111,7 +114,7 @@ def respond(slug: str):
     if problem == "not_open":
         return render_template("intake/not_open.html", consultation=consultation, availability="closed", form=form), 409
     if problem in _INTAKE_MESSAGES and problem != "access_code":
-        flash(_INTAKE_MESSAGES[problem], "warning")
+        flash(str(_INTAKE_MESSAGES[problem]), "warning")
     return render_template("intake/respond.html", consultation=consultation, form=form), 422
 
 
@@ -144,7 +147,7 @@ _empty_forms: dict = {}
 
 def _empty_form_page(consultation) -> str:
     text_limit = current_app.config["TEXT_ANSWER_LIMIT"]
-    cache_key = (current_app.name, id(current_app), consultation, text_limit)
+    cache_key = (current_app.name, id(current_app), consultation, text_limit, current_language())
     page = _empty_forms.get(cache_key)
     if page is None:
         form = build_response_form(consultation, text_limit=text_limit)
@@ -222,7 +225,8 @@ def _submission_from(form, consultation) -> intake_service.Submission:
             segments[seg.id] = [int(v) for v in values]
     access_code = form.access_code.data if "access_code" in form else ""
     return intake_service.Submission(
-        texts=texts, scales=scales, choices=choices, segments=segments, access_code=access_code or ""
+        texts=texts, scales=scales, choices=choices, segments=segments, access_code=access_code or "",
+        language=current_language(),  # the language of the page the answers were written on
     )
 
 

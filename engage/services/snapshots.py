@@ -17,10 +17,26 @@ from engage.models import Consultation, ConsultationStatus, Question, SegmentFie
 from engage.models.consultation import availability
 
 
+class FrozenTranslations(dict):
+    """Per-language wording ({"fr": {"label": ...}}) that can sit in a hashable, frozen snapshot."""
+
+    def __hash__(self):
+        return hash(tuple(sorted((k, tuple(sorted(v.items()))) for k, v in self.items())))
+
+
+def _frozen(translations) -> FrozenTranslations:
+    return FrozenTranslations({
+        str(lang): {str(k): str(v) for k, v in (texts or {}).items() if isinstance(v, str)}
+        for lang, texts in (translations or {}).items() if isinstance(texts, dict)
+    })
+
+
 @dataclass(frozen=True)
 class OptionView:
     id: int
     label: str
+    translations: FrozenTranslations = FrozenTranslations()
+    source_language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -33,6 +49,10 @@ class QuestionView:
     required: bool
     max_length: int
     options: tuple[OptionView, ...]
+    for_younger: bool = False
+    simple_help: str = ""
+    translations: FrozenTranslations = FrozenTranslations()
+    source_language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -45,6 +65,8 @@ class SegmentFieldView:
     multiple: bool
     is_identity: bool
     options: tuple[OptionView, ...]
+    translations: FrozenTranslations = FrozenTranslations()
+    source_language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -65,6 +87,8 @@ class ConsultationView:
     questions: tuple[QuestionView, ...]
     segment_fields: tuple[SegmentFieldView, ...]
     access_codes: frozenset[str]  # active codes, upper case
+    languages: tuple[str, ...] = ("en",)  # the first is the language the content is written in
+    translations: FrozenTranslations = FrozenTranslations()
 
     def availability(self, today: dt.date) -> str:
         return availability(self.status, self.opens_on, self.closes_on, today)
@@ -107,6 +131,8 @@ def _load(slug: str) -> ConsultationView | None:
     )
     if consultation is None:
         return None
+    languages = tuple(consultation.languages or ("en",))
+    source = languages[0]
     return ConsultationView(
         id=consultation.id, slug=consultation.slug, title=consultation.title, summary=consultation.summary,
         description=consultation.description, purpose=consultation.purpose, audience=consultation.audience,
@@ -117,7 +143,9 @@ def _load(slug: str) -> ConsultationView | None:
             QuestionView(
                 id=q.id, position=q.position, kind=q.kind, prompt=q.prompt, help_text=q.help_text,
                 required=q.required, max_length=q.max_length,
-                options=tuple(OptionView(o.id, o.label) for o in q.options),
+                options=tuple(OptionView(o.id, o.label, _frozen(o.translations), source) for o in q.options),
+                for_younger=bool(q.for_younger), simple_help=q.simple_help or "",
+                translations=_frozen(q.translations), source_language=source,
             )
             for q in consultation.questions
             if not q.closed  # a closed question is no longer asked; its answers stay
@@ -126,9 +154,11 @@ def _load(slug: str) -> ConsultationView | None:
             SegmentFieldView(
                 id=f.id, key=f.key, position=f.position, label=f.label, help_text=f.help_text,
                 multiple=f.multiple, is_identity=f.is_identity,
-                options=tuple(OptionView(o.id, o.label) for o in f.options),
+                options=tuple(OptionView(o.id, o.label, _frozen(o.translations), source) for o in f.options),
+                translations=_frozen(f.translations), source_language=source,
             )
             for f in consultation.segment_fields
         ),
         access_codes=frozenset(c.code.upper() for c in consultation.access_codes if c.active),
+        languages=languages, translations=_frozen(consultation.translations),
     )

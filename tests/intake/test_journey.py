@@ -35,7 +35,7 @@ def test_intro_explains_in_plain_words(client, make_consultation):
     for heading in ("What is this about?", "Why are we asking?", "Who will read your answers?", "What will be shared?"):
         assert heading in page
     assert "do not need to give your name" in page
-    assert "smaller than 10 people" in page
+    assert "fewer than 10 people" in page
 
 
 def test_submitting_stores_one_anonymous_response_and_shows_a_receipt(client, app, make_consultation):

@@ -24,6 +24,13 @@ BLOCK_KINDS = {
     "quotes": ("<theme id> or all", "Approved quotes, word for word"),
     "commitments": ("all", "What we will do, with status"),
     "appendix": ("all", "All approved comments, by question"),
+    # A program review's overall report:
+    "streams": ("all", "Who took part in each stream, and the total"),
+    "crossstream": ("stream, phase or audience", "Table of shared themes side by side"),
+    "agreement": ("audience", "Shared themes every audience mentioned at a similar rate"),
+    "differences": ("audience", "Where audiences differ most"),
+    "streamreports": ("all", "Links to each stream's published report"),
+    "recommendations": ("all", "The review's recommendations, with status"),
 }
 
 
@@ -39,6 +46,16 @@ def block_tokens() -> list[tuple[str, str]]:
 
 def known_blocks(data: dict) -> list[tuple[str, str]]:
     """The tokens this report's data can fill, with a plain description of each (for the editor's insert list)."""
+    if data.get("kind") == "review":
+        return [(block_token("streams", "all"), "Chart and table: participants by stream"),
+                (block_token("crossstream", "stream"), "Table: shared themes by stream"),
+                (block_token("crossstream", "phase"), "Table: shared themes by phase"),
+                (block_token("crossstream", "audience"), "Table: shared themes by audience"),
+                (block_token("agreement", "audience"), "Where audiences agree"),
+                (block_token("differences", "audience"), "Where audiences differ"),
+                (block_token("findings", "all"), "Pinned findings"),
+                (block_token("streamreports", "all"), "Links to each stream's report"),
+                (block_token("recommendations", "all"), "Recommendations with status")]
     found = [(block_token("participation", t["key"]), f"Chart and table: respondents by {t['label']}")
              for t in data.get("participation", {}).get("tables", [])]
     found.append((block_token("themes", "all"), "Chart and table: themes across all questions"))
@@ -279,7 +296,109 @@ def _appendix(key: str, data: dict):
     return "appendix_block", {"groups": groups}
 
 
+# --- A program review's overall report ---------------------------------------------------------------------------
+
+def _streams(key: str, data: dict):
+    streams = data.get("streams")
+    if key != "all" or not streams:
+        return None
+    minimum = streams.get("min", data.get("public_min", 10))
+    total = streams.get("total") or 0
+    rows = [[_cell(r["title"]), _cell(r.get("phase", ""), numeric=False), _cell(r.get("audience", ""), numeric=False),
+             _cell(r.get("format", ""), numeric=False), _cell(r.get("partner", ""), numeric=False),
+             _cell(count(r["participants"]), r["participants"] is None)] for r in streams["rows"]]
+    rows.append([_cell("Total"), _cell("", numeric=False), _cell("", numeric=False), _cell("", numeric=False),
+                 _cell("", numeric=False), _cell(count(total))])
+    notes = _hidden_footnote(any(r["participants"] is None for r in streams["rows"]), minimum)
+    title = "Who took part, by stream"
+    chart = bar_chart(title=title, minimum=minimum, ident="chart-streams", unit="count",
+                      bars=[(r["title"], r["participants"], count(r["participants"])) for r in streams["rows"]])
+    return _chart_view("streams", title, chart, ["Stream", "Phase", "Audience", "Format", "Partner", "Participants"],
+                       rows, notes)
+
+
+def _tone(sentiment: dict | None) -> str:
+    sentiment = sentiment or {}
+    label = {"positive": "mostly positive", "negative": "mostly negative", "neutral": "mixed or neutral"}.get(
+        sentiment.get("label"))
+    if label is None:
+        return ""
+    counts = [sentiment.get(k) for k in ("positive", "neutral", "negative")]
+    if all(c is not None for c in counts) and sum(counts):
+        return f"{label} ({percent(counts[0] / sum(counts))} positive, {percent(counts[2] / sum(counts))} negative)"
+    return label
+
+
+_BY_TITLES = {"stream": "stream", "phase": "phase", "audience": "audience"}
+
+
+def _crossstream(key: str, data: dict):
+    cross = data.get("cross")
+    if not cross or key not in _BY_TITLES:
+        return None
+    view = cross["views"][key]
+    minimum = cross.get("min", data.get("public_min", 10))
+    themes = [t for t in cross["themes"] if t["id"] in view["theme_ids"]]
+    groups = view["rows"]
+    columns = ["Shared theme"] + [f"{g['label']} ({'hidden' if g['n'] is None else count(g['n']) + ' people'})"
+                                  for g in groups]
+    rows, any_hidden = [], any(g["n"] is None for g in groups)
+    for theme in themes:
+        row = [_cell(theme["name"])]
+        for group in groups:
+            cell = group["cells"].get(str(theme["id"])) or {"n": None, "share": None}
+            any_hidden = any_hidden or cell.get("n") is None
+            text = _count_share(cell.get("n"), cell.get("share"))
+            tone = _tone(cell.get("sentiment")) if cross.get("sentiment") else ""
+            row.append(_cell(f"{text}; tone: {tone}" if tone else text, cell.get("n") is None))
+        rows.append(row)
+    notes = ["Each cell: the share of the group's people whose comments were coded who mentioned the theme "
+             "(and how many people). One person can mention several themes."]
+    if not cross.get("sentiment"):
+        notes.append("Tone (sentiment) is not available for these streams.")
+    notes += _hidden_footnote(any_hidden, minimum)
+    title = f"Shared themes by {_BY_TITLES[key]}"
+    return "table_block", {"block": {"kind": "crossstream", "title": title, "caption": title, "columns": columns,
+                                     "rows": rows, "notes": notes}}
+
+
+def _agreement(key: str, data: dict):
+    if key != "audience" or "agreement" not in data:
+        return None
+    items = [f"{a['name']}: between {percent(a['low'])} and {percent(a['high'])} of each audience mentioned it."
+             for a in data["agreement"]]
+    return "list_block", {"kind": "agreement", "items": items,
+                          "empty": "No shared theme was mentioned at a similar rate by every audience."}
+
+
+def _differences(key: str, data: dict):
+    if key != "audience" or "differences" not in data:
+        return None
+    items = [f"{d['group']}: {percent(d['group_share'])} of {count(d['group_n'])} people mentioned {d['feature']}, "
+             f"compared with {percent(d['rest_share'])} of the other {count(d['rest_n'])}."
+             for d in data["differences"]]
+    return "list_block", {"kind": "differences", "items": items,
+                          "empty": "No clear differences between audiences can be shown."}
+
+
+def _stream_reports(key: str, data: dict):
+    if key != "all" or "stream_reports" not in data:
+        return None
+    return "links_block", {"links": [dict(r, published_text=long_date(r.get("published_on")))
+                                     for r in data["stream_reports"]]}
+
+
+def _recommendations(key: str, data: dict):
+    if key != "all" or "recommendations" not in data:
+        return None
+    recs = [dict(r, target_text=long_date(r.get("target_on")), published_text=long_date(r.get("published_on")))
+            for r in data["recommendations"]]
+    return "recommendations_block", {"recommendations": recs}
+
+
 _RENDERERS = {
     "participation": _participation, "themes": _themes, "options": _options, "segment": _segment,
     "findings": _findings, "quotes": _quotes, "commitments": _commitments, "appendix": _appendix,
+    "streams": _streams, "crossstream": _crossstream, "agreement": _agreement, "differences": _differences,
+    "streamreports": _stream_reports, "recommendations": _recommendations,
 }

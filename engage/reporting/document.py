@@ -42,7 +42,7 @@ def render_document(doc, *, standalone: bool) -> str:
         "data": data,
         "sections": sections,
         "standalone": standalone,
-        "consultation": data.get("consultation") or {},
+        "consultation": data.get("consultation") or data.get("review") or {},
         "public_min": data.get("public_min", 10),
         "identity_min": data.get("identity_min", data.get("public_min", 10)),
         "published_text": long_date(doc.published_on),

@@ -113,7 +113,20 @@ KIND_NAMES = {"text": "open text", "single": "choose one", "multiple": "choose a
 
 def draft_section(key: str, data: dict) -> str:
     """The machine draft of one section: Markdown whose numbers are all ``{{ token }}`` references to the data."""
+    if data.get("kind") == "review":
+        from engage.services.review_reports import draft_section as draft_review_section
+
+        return draft_review_section(key, data)
     return _DRAFTERS[key](data).strip() + "\n"
+
+
+def sections_for(data: dict) -> tuple:
+    """The (key, title) sections of a report with this data: a consultation's, or a program review's."""
+    if data.get("kind") == "review":
+        from engage.services.review_reports import SECTIONS as REVIEW_SECTIONS
+
+        return REVIEW_SECTIONS
+    return SECTIONS
 
 
 def _draft_summary(data: dict) -> str:
@@ -270,6 +283,10 @@ def _tone(sentiment: dict) -> str:
 
 def facts(data: dict) -> dict[str, Fact]:
     """Every number the report may print, by token. Hidden figures print as "hidden", never as a value or range."""
+    if data.get("kind") == "review":
+        from engage.services.review_reports import review_facts
+
+        return review_facts(data)
     found: dict[str, Fact] = {}
 
     def add(key, label, text, hidden=False):
@@ -417,7 +434,13 @@ def facts_snapshot(fact_map: dict[str, Fact]) -> dict[str, str]:
 
 # --- The working copy ---------------------------------------------------------------------------------------------
 
-def report_data(report: Report, consultation: Consultation) -> dict:
+def report_data(report: Report, consultation: Consultation | None) -> dict:
+    """The report's data: a consultation's (``consultation``), or a program review's when the report has one."""
+    if report.review_id is not None:
+        from engage.models import Review
+        from engage.services.review_reports import build_review_data
+
+        return build_review_data(review=db.session.get(Review, report.review_id), report=report)
     from engage.services.report_data import build_report_data
 
     return build_report_data(consultation=consultation, report=report, source=report.source)
@@ -426,7 +449,7 @@ def report_data(report: Report, consultation: Consultation) -> dict:
 def ensure_sections(*, report: Report, data: dict, user: User | None) -> list[ReportSection]:
     """Create any missing section from the machine draft, keeping a first revision of each."""
     have = {s.key for s in report.sections}
-    missing = [(i, key, title) for i, (key, title) in enumerate(SECTIONS) if key not in have]
+    missing = [(i, key, title) for i, (key, title) in enumerate(sections_for(data)) if key not in have]
     if missing:
         begin_write()
         fact_map = facts(data)
@@ -474,7 +497,7 @@ def save_section(*, report: Report, section: ReportSection, title: str, body: st
 def redraft_section(*, report: Report, section: ReportSection, user: User, data: dict) -> bool:
     """Throw away a person's edits to one section and follow the data again (the old text stays a revision)."""
     begin_write()
-    section.title, section.edited = SECTION_TITLES[section.key], False
+    section.title, section.edited = dict(sections_for(data))[section.key], False
     section.body = draft_section(section.key, data)
     section.facts_at_save = facts_snapshot(facts(data))
     section.updated_by_id, section.updated_at = user.id, utcnow()
@@ -548,7 +571,8 @@ class Draft:
     pending_quotes: int
 
 
-def build_draft(*, report: Report, consultation: Consultation, user: User | None = None) -> Draft:
+def build_draft(*, report: Report, consultation: Consultation | None, user: User | None = None) -> Draft:
+    """The draft of a consultation's report, or (``consultation`` None) of a program review's overall report."""
     from engage.models import QuoteStatus, ReportQuote
 
     data = report_data(report, consultation)
@@ -565,13 +589,14 @@ def build_draft(*, report: Report, consultation: Consultation, user: User | None
         sections.append({"key": section.key, "title": section.title, "html": render_section(body, data, fact_map)})
     pending = db.session.scalar(select(func.count()).select_from(ReportQuote).where(
         ReportQuote.report_id == report.id, ReportQuote.status == QuoteStatus.PROPOSED.value)) or 0
-    document = Document(slug=consultation.slug, title=report.title, sections=sections, data=data, draft=True,
+    slug = consultation.slug if consultation is not None else data["review"]["slug"]
+    document = Document(slug=slug, title=report.title, sections=sections, data=data, draft=True,
                         corrections=_corrections(report))
     return Draft(document, problems, pending)
 
 
 def draft_document(report: Report) -> Document:
-    consultation = db.session.get(Consultation, report.consultation_id)
+    consultation = db.session.get(Consultation, report.consultation_id) if report.consultation_id else None
     return build_draft(report=report, consultation=consultation).document
 
 

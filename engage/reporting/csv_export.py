@@ -34,6 +34,9 @@ def _number(value, minimum: int, *, digits: int | None = None) -> tuple:
 
 
 def _rows(data: dict, *, include_comments: bool):
+    if data.get("kind") == "review":
+        yield from _review_rows(data)
+        return
     public_min = data.get("public_min", 10)
     names = {t["id"]: t["name"] for t in data.get("themes", [])}
     prompts = {q["id"]: f"Q{index}: {q['prompt']}" for index, q in enumerate(data.get("questions", []), start=1)}
@@ -114,3 +117,45 @@ def _theme_rows(table: str, dimension: str, theme: dict, minimum: int):
 
 def _text_or_hidden(value, minimum: int) -> tuple:
     return ("", hidden_text(minimum)) if value is None else (value, "")
+
+
+def _review_rows(data: dict):
+    """A program review's overall report: participation by stream, shared themes by stream, phase and audience,
+    findings and recommendations. Every breakdown is already suppressed; a hidden value is empty with a note."""
+    minimum = data.get("public_min", 10)
+    streams = data.get("streams") or {}
+    yield ("overview", "", "", "", "participants", streams.get("total", ""), "")
+    yield ("overview", "", "", "", "streams", len(streams.get("rows", [])), "")
+    yield ("overview", "", "", "", "public_minimum_group_size", minimum, "")
+    for row in streams.get("rows", []):
+        note = "; ".join(part for part in (row.get("phase"), row.get("audience"), row.get("format"),
+                                           row.get("partner")) if part)
+        value, hidden = _number(row.get("participants"), minimum)
+        yield ("stream", row["title"], row.get("phase", ""), "", "participants", value, hidden or note)
+    cross = data.get("cross") or {}
+    names = {t["id"]: t["name"] for t in cross.get("themes", [])}
+    for theme in cross.get("themes", []):
+        yield ("shared_theme", "All streams", "", theme["name"], "respondents", *_number(theme["n"], minimum))
+        yield ("shared_theme", "All streams", "", theme["name"], "share", *_number(theme["share"], minimum, digits=4))
+    for by, view in (cross.get("views") or {}).items():
+        for row in view.get("rows", []):
+            yield ("cross_stream", by, row["label"], "", "respondents", *_number(row["n"], minimum))
+            for theme_id in view.get("theme_ids", []):
+                cell = row["cells"].get(str(theme_id)) or {}
+                theme = names.get(theme_id, f"Theme {theme_id}")
+                yield ("cross_stream", by, row["label"], theme, "respondents", *_number(cell.get("n"), minimum))
+                yield ("cross_stream", by, row["label"], theme, "share",
+                       *_number(cell.get("share"), minimum, digits=4))
+                sentiment = cell.get("sentiment") or {}
+                if sentiment.get("mean") is not None:
+                    yield ("cross_stream", by, row["label"], theme, "sentiment_mean", round(sentiment["mean"], 3), "")
+    for finding in data.get("findings", []):
+        for measure in ("group_n", "group_share", "rest_n", "rest_share"):
+            yield ("finding", finding.get("dimension", ""), finding.get("value", ""), finding.get("feature", ""),
+                   measure, finding.get(measure), finding.get("title", ""))
+    for rec in data.get("recommendations", []):
+        label = f"Recommendation {rec['number']}: {rec['title']}"
+        for measure in ("status_label", "target_on", "owner", "reason"):
+            if rec.get(measure) or measure == "status_label":
+                yield ("recommendation", label, "", "; ".join(rec.get("theme_names", [])),
+                       measure.removesuffix("_label"), rec.get(measure) or "", "")

@@ -21,9 +21,21 @@ class StartRunForm(FlaskForm):
     )
 
 
-def build_start_run_form(text_questions, **kwargs) -> StartRunForm:
-    form = StartRunForm(**kwargs)
-    form.question.choices = [SelectChoice(0, "All open-text questions")] + [
+def build_start_run_form(text_questions, languages=(), **kwargs) -> StartRunForm:
+    """The start-run form; `languages` lists (code, name) of the languages the consultation's comments are in."""
+    from flask_babel import lazy_gettext as _l
+
+    class _StartRunForm(StartRunForm):
+        language = SelectField(
+            _l("Language of the comments"),
+            description=_l("Each language's comments are analysed with its own word lists and get their own "
+                           "themes. Sentiment scores exist for English only."),
+            choices=[SelectChoice("", _l("All languages"))] + [SelectChoice(code, name) for code, name in languages],
+            default="",
+        )
+
+    form = _StartRunForm(**kwargs)
+    form.question.choices = [SelectChoice(0, _l("All open-text questions"))] + [
         SelectChoice(q.id, q.prompt) for q in text_questions
     ]
     return form

@@ -1,5 +1,7 @@
 """The review blueprint and its analysis-run views; other review areas add their routes from sibling modules."""
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -16,6 +18,15 @@ _reviewers_only = require_roles(Role.REVIEWER.value, Role.ADMIN.value)
 # Publishers approve quotes and publish the report, so they reach those pages and no others.
 _report_people = require_roles(Role.REVIEWER.value, Role.ADMIN.value, Role.PUBLISHER.value)
 REPORT_ENDPOINT_PREFIXES = ("review.report", "review.quote")
+# The languages comments are written in (Response.language) and what a run page says about each; whole
+# sentences per language, since a language's name changes the words around it in French.
+LANGUAGE_NAMES = {"en": _l("English"), "fr": _l("French")}
+_THEMES_IN = {"en": _l("Themes in English comments"), "fr": _l("Themes in French comments")}
+_ONLY_IN = {"en": _l("Only comments written in English were analysed."),
+            "fr": _l("Only comments written in French were analysed.")}
+_NO_SENTIMENT = {"fr": _l("Sentiment not available for French: the sentiment tool reads English only, so French "
+                          "comments have no sentiment score.")}
+RUN_STATUS_NAMES = {"queued": _l("Waiting"), "running": _l("Running"), "done": _l("Finished"), "failed": _l("Failed")}
 
 
 @bp.before_request
@@ -41,41 +52,63 @@ def _run(consultation: Consultation, version: int) -> AnalysisRun:
 @bp.route("/<slug>/runs", methods=["GET", "POST"])
 def list_runs(slug: str):
     consultation = consultation_or_404(slug)
-    form = build_start_run_form([q for q in consultation.questions if q.kind == QuestionKind.TEXT.value])
+    languages = [(code, LANGUAGE_NAMES[code]) for code in analysis_runs.comment_languages(consultation_id=consultation.id)]
+    form = build_start_run_form([q for q in consultation.questions if q.kind == QuestionKind.TEXT.value], languages)
     if form.validate_on_submit():
         try:
             run = analysis_runs.start_analysis(
                 consultation=consultation, user=current_user, question_id=int(form.question.data) or None,
-                n_themes=form.n_themes.data, channels=form.channels.data or None,
+                n_themes=form.n_themes.data, channels=form.channels.data or None, language=form.language.data or None,
             )
         except analysis_runs.RunError as error:
             form.question.errors.append(str(error))
         else:
             record_event(actor=current_user, action="start_analysis", target_type="analysis_run", target_id=run.id,
-                         details={"version": run.version, "question_id": run.question_id})
+                         details={"version": run.version, "question_id": run.question_id,
+                                  "language": run.params["language"]})
             db.session.commit()
             analysis_runs.dispatch_run(run_id=run.id)
             return redirect(url_for("review.show_run", slug=slug, version=run.version), code=303)
     runs = db.session.scalars(
         select(AnalysisRun).where(AnalysisRun.consultation_id == consultation.id).order_by(AnalysisRun.version.desc())
     ).all()
-    return render_template("review/list_runs.html", consultation=consultation, runs=runs, form=form), 422 if form.errors else 200
+    return render_template("review/list_runs.html", consultation=consultation, runs=runs, form=form,
+                           language_names=LANGUAGE_NAMES, status_names=RUN_STATUS_NAMES), 422 if form.errors else 200
 
 
 @bp.route("/<slug>/runs/<int:version>")
 def show_run(slug: str, version: int):
     consultation = consultation_or_404(slug)
     run = _run(consultation, version)
-    quotes = {}
+    quotes, groups = {}, []
     if run.status == RunStatus.DONE.value:
         quotes = _quote_texts(run, consultation)
-    return render_template("review/show_run.html", consultation=consultation, run=run, quotes=quotes)
+        groups = _language_groups(run)
+    language = run.params.get("language")
+    return render_template("review/show_run.html", consultation=consultation, run=run, quotes=quotes, groups=groups,
+                           language_name=LANGUAGE_NAMES.get(language, language), only_in=_ONLY_IN.get(language),
+                           min_comments=analysis_runs.MIN_COMMENTS)
+
+
+def _language_groups(run: AnalysisRun) -> list[dict]:
+    """The run's comments per language with that language's themes; one group for runs from before languages."""
+    themes = {theme.position: theme for theme in run.themes}
+    groups = run.params.get("groups")
+    if groups is None:
+        return [{"language": None, "comments": run.n_comments, "themes": list(run.themes), "sentiment": True}]
+    return [
+        {**group, "themes": [themes[p] for p in group["themes"] if p in themes],
+         "heading": _THEMES_IN.get(group["language"]) or _l("Themes in comments in another language"),
+         "no_sentiment": None if group["sentiment"] else _NO_SENTIMENT.get(group["language"])
+         or _l("Sentiment not available for this language: the sentiment tool reads English only.")}
+        for group in groups
+    ]
 
 
 @bp.route("/<slug>/runs/<int:version>/status.json")
 def show_run_status(slug: str, version: int):
     run = _run(consultation_or_404(slug), version)
-    return jsonify(status=run.status, progress=round(run.progress, 3), message=run.message)
+    return jsonify(status=run.status, progress=round(run.progress, 3), message=_(run.message))
 
 
 def _quote_texts(run: AnalysisRun, consultation: Consultation) -> dict[str, str]:

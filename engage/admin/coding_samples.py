@@ -1,5 +1,7 @@
 """Admin: draw random double-coding samples and assign them to two reviewers (routes on engage.admin.views.bp)."""
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 from flask_wtf import FlaskForm
@@ -14,13 +16,14 @@ from engage.services import double_coding
 
 
 class CodingSampleForm(FlaskForm):
-    consultation = SelectField("Consultation", coerce=int, validators=[InputRequired("Choose a consultation.")])
-    coder_a = SelectField("First coder", coerce=int, validators=[InputRequired("Choose the first coder.")])
-    coder_b = SelectField("Second coder", coerce=int, validators=[InputRequired("Choose the second coder.")])
-    size = IntegerField("Number of comments", default=50, validators=[
-        InputRequired("Say how many comments to sample."),
-        NumberRange(min=1, max=double_coding.MAX_SAMPLE, message=f"Choose between 1 and {double_coding.MAX_SAMPLE}.")])
-    seed = IntegerField("Random seed", default=0, description="The same seed draws the same comments.",
+    consultation = SelectField(_l("Consultation"), coerce=int, validators=[InputRequired(_l("Choose a consultation."))])
+    coder_a = SelectField(_l("First coder"), coerce=int, validators=[InputRequired(_l("Choose the first coder."))])
+    coder_b = SelectField(_l("Second coder"), coerce=int, validators=[InputRequired(_l("Choose the second coder."))])
+    size = IntegerField(_l("Number of comments"), default=50, validators=[
+        InputRequired(_l("Say how many comments to sample.")),
+        NumberRange(min=1, max=double_coding.MAX_SAMPLE,
+                    message=_l("Choose between 1 and %(max)s.", max=double_coding.MAX_SAMPLE))])
+    seed = IntegerField(_l("Random seed"), default=0, description=_l("The same seed draws the same comments."),
                         validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
 
 
@@ -45,7 +48,8 @@ def list_coding_samples():
             form.coder_b.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Sample {sample.id} of {len(sample.items)} comments is ready for its two coders.", "info")
+            flash(_("Sample %(id)s of %(count)s comments is ready for its two coders.", id=sample.id,
+                    count=len(sample.items)), "info")
             return redirect(url_for("admin.list_coding_samples"), code=303)
     samples = db.session.scalars(select(CodingSample).order_by(CodingSample.id.desc()).limit(200)).all()
     users = {u.id: u for u in db.session.scalars(select(User))}

@@ -1,9 +1,12 @@
 """Admin views for consultations: settings, questions, "about you" questions and access codes."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from engage.admin.consultation_forms import AccessCodeForm, ConsultationForm, QuestionForm, SegmentFieldForm
+from engage.admin.consultation_forms import (
+    AccessCodeForm, ConsultationForm, QuestionForm, SegmentFieldForm, build_consultation_form,
+)
 from engage.admin.views import bp
 from engage.extensions import db
 from engage.models import AccessCode, Answer, Consultation, Question, QuestionRevision, SegmentField
@@ -30,7 +33,7 @@ def create_consultation():
             form.slug.errors.append(str(error))
         else:
             db.session.commit()
-            flash("Consultation created. Now add its questions.", "info")
+            flash(_("Consultation created. Now add its questions."), "info")
             return redirect(url_for("admin.edit_consultation", consultation_id=consultation.id), code=303)
     return render_template("admin/consultation_new.html", form=form), 422 if form.errors else 200
 
@@ -38,7 +41,7 @@ def create_consultation():
 @bp.route("/consultations/<int:consultation_id>", methods=["GET", "POST"])
 def edit_consultation(consultation_id: int):
     consultation = _get(Consultation, consultation_id)
-    form = ConsultationForm(obj=consultation)
+    form = build_consultation_form(consultation)
     if form.validate_on_submit():
         try:
             service.save_consultation(actor=current_user, values=form.values(), consultation=consultation)
@@ -47,7 +50,7 @@ def edit_consultation(consultation_id: int):
             form.slug.errors.append(str(error))
         else:
             db.session.commit()
-            flash("Settings saved.", "info")
+            flash(_("Settings saved."), "info")
             return redirect(url_for("admin.edit_consultation", consultation_id=consultation.id), code=303)
     return _render_edit(consultation, form), 422 if form.errors else 200
 
@@ -57,11 +60,21 @@ def _render_edit(consultation, form, *, question_form=None, segment_form=None, c
         select(Answer.question_id, func.count()).join(Question).where(Question.consultation_id == consultation.id)
         .group_by(Answer.question_id)
     ).all())
+    progress = {code: service.translation_progress(consultation, code) for code in (consultation.languages or [])[1:]}
     return render_template(
-        "admin/consultation_edit.html", consultation=consultation, form=form, answered=answered,
-        question_form=question_form or QuestionForm(formdata=None), segment_form=segment_form or SegmentFieldForm(formdata=None),
-        code_form=code_form or AccessCodeForm(formdata=None),
+        "admin/consultation_edit.html", consultation=consultation, form=form, answered=answered, progress=progress,
+        question_form=_distinct_ids(question_form or QuestionForm(formdata=None), "question"),
+        segment_form=_distinct_ids(segment_form or SegmentFieldForm(formdata=None), "segment"),
+        code_form=_distinct_ids(code_form or AccessCodeForm(formdata=None), "code"),
     )
+
+
+def _distinct_ids(form, prefix: str):
+    # The edit page holds four forms whose fields share names (help_text, options, label): the HTML ids, which
+    # labels and error links point at, get a prefix; the field names posted stay as they are.
+    for field in form:
+        field.id = f"{prefix}-{field.name}"
+    return form
 
 
 @bp.route("/consultations/<int:consultation_id>/questions", methods=["POST"])
@@ -74,15 +87,16 @@ def add_question(consultation_id: int):
                 actor=current_user, consultation=consultation, kind=question_form.kind.data, prompt=question_form.prompt.data,
                 help_text=question_form.help_text.data or "", required=question_form.required.data,
                 max_length=question_form.max_length.data or 5000, options=question_form.option_lines(),
+                for_younger=question_form.for_younger.data, simple_help=question_form.simple_help.data or "",
             )
         except service.ConsultationError as error:
             db.session.rollback()
             question_form.options.errors.append(str(error))
         else:
             db.session.commit()
-            flash("Question added.", "info")
+            flash(_("Question added."), "info")
             return redirect(url_for("admin.edit_consultation", consultation_id=consultation.id, _anchor="questions"), code=303)
-    return _render_edit(consultation, ConsultationForm(obj=consultation, formdata=None), question_form=question_form), 422
+    return _render_edit(consultation, build_consultation_form(consultation, formdata=None), question_form=question_form), 422
 
 
 @bp.route("/questions/<int:question_id>", methods=["GET", "POST"])
@@ -97,13 +111,14 @@ def edit_question(question_id: int):
                 actor=current_user, question=question, prompt=form.prompt.data, help_text=form.help_text.data or "",
                 required=form.required.data, max_length=form.max_length.data or 5000, kind=form.kind.data,
                 options=form.option_lines() if form.kind.data in ("single", "multiple") else None,
+                for_younger=form.for_younger.data, simple_help=form.simple_help.data or "",
             )
         except service.ConsultationError as error:
             db.session.rollback()
             form.kind.errors.append(str(error))
         else:
             db.session.commit()
-            flash("Question saved.", "info")
+            flash(_("Question saved."), "info")
             return redirect(url_for("admin.edit_consultation", consultation_id=question.consultation_id, _anchor="questions"), code=303)
     answered = db.session.scalar(select(func.count()).select_from(Answer).where(Answer.question_id == question.id))
     revisions = db.session.scalars(
@@ -118,7 +133,7 @@ def close_question(question_id: int, action: str):
     question = _get(Question, question_id)
     service.set_question_closed(actor=current_user, question=question, closed=action == "close")
     db.session.commit()
-    flash("Question closed: it is no longer asked." if action == "close" else "Question reopened.", "info")
+    flash(_("Question closed: it is no longer asked.") if action == "close" else _("Question reopened."), "info")
     return redirect(url_for("admin.edit_consultation", consultation_id=question.consultation_id, _anchor="questions"), code=303)
 
 
@@ -133,7 +148,7 @@ def delete_question(question_id: int):
         flash(str(error), "warning")
     else:
         db.session.commit()
-        flash("Question deleted.", "info")
+        flash(_("Question deleted."), "info")
     return redirect(url_for("admin.edit_consultation", consultation_id=consultation_id, _anchor="questions"), code=303)
 
 
@@ -151,7 +166,7 @@ def add_segment_field(consultation_id: int):
     segment_form = SegmentFieldForm()
     if segment_form.validate_on_submit() and _save_segment_field(segment_form, consultation):
         return redirect(url_for("admin.edit_consultation", consultation_id=consultation.id, _anchor="about-you"), code=303)
-    return _render_edit(consultation, ConsultationForm(obj=consultation, formdata=None), segment_form=segment_form), 422
+    return _render_edit(consultation, build_consultation_form(consultation, formdata=None), segment_form=segment_form), 422
 
 
 @bp.route("/segment-fields/<int:field_id>", methods=["GET", "POST"])
@@ -179,7 +194,7 @@ def _save_segment_field(form, consultation, field=None) -> bool:
         form.options.errors.append(str(error))
         return False
     db.session.commit()
-    flash('"About you" question saved.', "info")
+    flash(_('"About you" question saved.'), "info")
     return True
 
 
@@ -196,9 +211,9 @@ def add_access_code(consultation_id: int):
             code_form.code.errors.append(str(error))
         else:
             db.session.commit()
-            flash("Access code added.", "info")
+            flash(_("Access code added."), "info")
             return redirect(url_for("admin.edit_consultation", consultation_id=consultation.id, _anchor="access-codes"), code=303)
-    return _render_edit(consultation, ConsultationForm(obj=consultation, formdata=None), code_form=code_form), 422
+    return _render_edit(consultation, build_consultation_form(consultation, formdata=None), code_form=code_form), 422
 
 
 @bp.route("/access-codes/<int:code_id>/<any(activate, deactivate):action>", methods=["POST"])

@@ -1,10 +1,11 @@
 """Admin views: list and invite staff, deactivate them, and read the audit log."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from engage.access import require_roles
-from engage.admin.forms import build_invite_form
+from engage.admin.forms import ROLE_LABELS, build_invite_form
 from engage.extensions import db
 from engage.models import AuditEvent, Consultation, Role, User
 from engage.services import accounts
@@ -36,19 +37,20 @@ def list_users():
             form = build_invite_form(consultations, formdata=None)
     users = db.session.scalars(select(User).order_by(User.email)).all()
     status = 422 if form.errors else 200
-    return render_template("admin/list_users.html", users=users, form=form, invite_link=invite_link), status
+    return render_template("admin/list_users.html", users=users, form=form, invite_link=invite_link,
+                           role_labels=ROLE_LABELS), status
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
 def deactivate_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     if user.id == current_user.id:
-        flash("You cannot deactivate your own account.", "warning")
+        flash(_("You cannot deactivate your own account."), "warning")
     else:
         user.active = False
         record_event(actor=current_user, action="deactivate_user", target_type="user", target_id=user.id)
         db.session.commit()
-        flash(f"{user.email} can no longer sign in.", "info")
+        flash(_("%(email)s can no longer sign in.", email=user.email), "info")
     return redirect(url_for("admin.list_users"), code=303)
 
 
@@ -63,3 +65,4 @@ def list_audit_events():
 # Further admin areas register their routes on `bp` when imported.
 from engage.admin import coding_samples as _coding_samples_views  # noqa: E402,F401
 from engage.admin import consultations as _consultation_views  # noqa: E402,F401
+from engage.admin import translations as _translation_views  # noqa: E402,F401

@@ -1,5 +1,6 @@
 """Sign in with back-off and rate limits, sign out (ending the session on the server), accept an invitation."""
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from engage.auth.forms import ChoosePasswordForm, LoginForm
@@ -23,9 +24,9 @@ def login():
         user, wait_until = accounts.authenticate(email=form.email.data, password=form.password.data)
         if user is None:
             db.session.commit()  # keep the failure count
-            message = "That email and password do not match an active account."
+            message = _("That email and password do not match an active account.")
             if wait_until:
-                message = "Too many failed tries. Please wait a few minutes and try again."
+                message = _("Too many failed tries. Please wait a few minutes and try again.")
             form.password.errors.append(message)
             return render_template("auth/login.html", form=form), 401
         session.clear()  # a new session id after login, against session fixation
@@ -45,7 +46,7 @@ def logout():
         db.session.commit()
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"), code=303)
 
 
@@ -64,7 +65,7 @@ def accept_invite(token: str):
         else:
             record_event(actor=user, action="accept_invitation", target_type="user", target_id=user.id)
             db.session.commit()
-            flash("Your password is set. Please sign in.", "info")
+            flash(_("Your password is set. Please sign in."), "info")
             return redirect(url_for("auth.login"), code=303)
     return render_template("auth/accept_invite.html", form=form, email=invitation.user.email), 422 if form.errors else 200
 

@@ -6,6 +6,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from flask import current_app
+from flask_babel import gettext as _
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
@@ -44,15 +45,15 @@ def _common_passwords() -> frozenset[str]:
 def password_problem(password: str, *, email: str = "") -> str | None:
     """Why a password is not acceptable, or None. Length and guessability only: no composition rules."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters. A few words together work well."
+        return _("Use at least %(count)s characters. A few words together work well.", count=MIN_PASSWORD_LENGTH)
     if len(password) > 512:
-        return "Use at most 512 characters."
+        return _("Use at most 512 characters.")
     if password.lower() in _common_passwords():
-        return "That password is on a list of common passwords. Please choose another."
+        return _("That password is on a list of common passwords. Please choose another.")
     from zxcvbn import zxcvbn
 
     if zxcvbn(password[:100], user_inputs=[email, email.split("@")[0]])["score"] < 2:
-        return "That password would be easy to guess. Try a few unrelated words together."
+        return _("That password would be easy to guess. Try a few unrelated words together.")
     return None
 
 
@@ -66,10 +67,10 @@ def create_user(
     """Add a staff user. Without a password, the user can only get in through an invitation."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
-        raise AccountError("Please give a valid email address.")
+        raise AccountError(_("Please give a valid email address."))
     unknown = set(roles) - set(ROLE_VALUES)
     if unknown or not roles:
-        raise AccountError(f"Roles must be some of: {', '.join(ROLE_VALUES)}.")
+        raise AccountError(_("Roles must be some of: %(roles)s.", roles=", ".join(ROLE_VALUES)))
     password_hash = None
     if password is not None:
         problem = password_problem(password, email=email)
@@ -78,7 +79,7 @@ def create_user(
         password_hash = hash_password(password)  # before the write lock: hashing takes tens of ms
     begin_write()
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise AccountError("There is already a user with that email address.")
+        raise AccountError(_("There is already a user with that email address."))
     user = User(email=email, name=name.strip(), password_hash=password_hash)
     user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
     user.scope_rows = [ConsultationAccess(consultation_id=c) for c in consultation_ids]
@@ -188,7 +189,7 @@ def accept_invitation(*, invitation: Invitation, password: str) -> User:
     begin_write()
     invitation = db.session.get(Invitation, token_hash)
     if invitation.used_at is not None:
-        raise AccountError("This invitation has been used already. Please sign in.")
+        raise AccountError(_("This invitation has been used already. Please sign in."))
     invitation.used_at = utcnow()
     invitation.user.password_hash = password_hash
     return invitation.user

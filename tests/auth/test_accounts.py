@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from engage.extensions import db
-from engage.models import AuditEvent, StaffSession, User
+from engage.models import ROLE_VALUES, AuditEvent, StaffSession, User
 from engage.services import accounts
 from tests.conftest import STAFF_PASSWORD
 from tests.helpers import hidden_inputs
@@ -142,4 +142,15 @@ def test_create_user_cli(app, runner):
 def test_invite_form_offers_roles_as_checkboxes_so_several_can_be_given(client, login_as):
     login_as("admin")
     page = client.get("/admin/users").get_data(as_text=True)
-    assert page.count('type="checkbox" id="roles-') == 4 and 'type="radio" id="roles-' not in page
+    assert page.count('type="checkbox" id="roles-') == len(ROLE_VALUES) and 'type="radio" id="roles-' not in page
+
+
+def test_user_pages_name_each_role_plainly_with_what_it_can_do(client, login_as):
+    login_as("admin")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "Advisory board member" in page
+    assert "reads approved drafts and protected figures for the reviews they are named on; never sees comments" \
+        in page.lower()
+    assert 'value="advisor"' in page
+    french = client.get("/admin/users?lang=fr").get_data(as_text=True)
+    assert '<html lang="fr">' in french

@@ -8,6 +8,7 @@ and never returned by the public functions here.
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -32,6 +33,12 @@ STATUS_LABELS = {
     "in_progress": _l("In progress"),
     "done": _l("Done"),
     "not_proceeding": _l("Not proceeding"),
+}
+
+FIELD_LABELS = {
+    "created": _l("Added"), "published": _l("Published"), "status": _l("Status"), "target_on": _l("Target date"),
+    "owner": _l("Who is responsible"), "title": _l("Wording"), "description": _l("Details"),
+    "reason": _l("Public reason"), "note": _l("Public update"),
 }
 
 # The fields whose changes are dated and shown to the public, in the order a change lists them.
@@ -65,9 +72,9 @@ def _clean_line(text: str, limit: int) -> str:
 
 def _check_status(status: str, reason: str) -> None:
     if status not in RECOMMENDATION_STATUS_VALUES:
-        raise RecommendationError("Choose one of the statuses.")
+        raise RecommendationError(_("Choose one of the statuses."))
     if status == RecommendationStatus.NOT_PROCEEDING.value and not reason.strip():
-        raise RecommendationError("Give the public a reason when a recommendation is not proceeding.")
+        raise RecommendationError(_("Give the public a reason when a recommendation is not proceeding."))
 
 
 def _as_text(field: str, value) -> str:
@@ -80,12 +87,12 @@ def _as_text(field: str, value) -> str:
 
 def _check_number(review: Review, number: int, *, exclude_id: int | None = None) -> None:
     if not isinstance(number, int) or number < 1:
-        raise RecommendationError("Give the recommendation a number of 1 or more.")
+        raise RecommendationError(_("Give the recommendation a number of 1 or more."))
     query = select(Recommendation.id).where(Recommendation.review_id == review.id, Recommendation.number == number)
     if exclude_id is not None:
         query = query.where(Recommendation.id != exclude_id)
     if db.session.scalar(query) is not None:
-        raise RecommendationError("Another recommendation of this review already has that number.")
+        raise RecommendationError(_("Another recommendation of this review already has that number."))
 
 
 def next_number(review: Review) -> int:
@@ -98,10 +105,10 @@ def _links(review: Review, theme_ids, finding_ids) -> tuple[list[int], list[int]
     themes, findings = sorted(set(int(i) for i in theme_ids)), sorted(set(int(i) for i in finding_ids))
     valid_themes = set(db.session.scalars(select(ReviewTheme.id).where(ReviewTheme.review_id == review.id)))
     if set(themes) - valid_themes:
-        raise RecommendationError("Link only this review's shared themes.")
+        raise RecommendationError(_("Link only this review's shared themes."))
     valid_findings = set(db.session.scalars(select(ReviewFinding.id).where(ReviewFinding.review_id == review.id)))
     if set(findings) - valid_findings:
-        raise RecommendationError("Link only this review's pinned findings.")
+        raise RecommendationError(_("Link only this review's pinned findings."))
     return themes, findings
 
 
@@ -113,7 +120,7 @@ def create(review: Review, *, number: int, title: str, description: str = "", ow
     on = on or dt.date.today()
     title = _clean_line(title, MAX_TITLE)
     if not title:
-        raise RecommendationError("Give the recommendation a title.")
+        raise RecommendationError(_("Give the recommendation a title."))
     reason = (reason or "").strip()[:MAX_NOTE]
     _check_status(status, reason)
     _check_number(review, number)
@@ -153,7 +160,7 @@ def change(rec: Recommendation, *, user: User | None = None, on: dt.date | None 
                 "status": lambda v: v, "target_on": lambda v: v}
     new = {name: cleaners[name](value) for name, value in fields.items()}
     if "title" in new and not new["title"]:
-        raise RecommendationError("Give the recommendation a title.")
+        raise RecommendationError(_("Give the recommendation a title."))
     _check_status(new.get("status", rec.status), new.get("reason", rec.reason))
     changed = [name for name in TRACKED_FIELDS if name in new and new[name] != getattr(rec, name)]
     if not changed and not note:

@@ -62,7 +62,7 @@ def review_public(slug: str):
 
 
 def _value(field: str, value: str) -> str:
-    if field == "status":
+    if field in ("status", "created", "published"):
         return str(recs.STATUS_LABELS.get(value, value))
     if field == "target_on" and value:
         return format_date(dt.date.fromisoformat(value), format="long")

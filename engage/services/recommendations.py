@@ -256,12 +256,13 @@ def _public_rows(recs: list[Recommendation]) -> list[HistoryEntry]:
         entries.append(HistoryEntry(id=row.id, changed_on=row.changed_on, recommendation_id=rec.id,
                                     number=rec.number, title=rec.title, field=row.field, old_value=row.old_value,
                                     new_value=row.new_value, note=row.note))
-    entries.sort(key=lambda e: (e.changed_on, e.id), reverse=True)
+    # Newest day first; within a day, in the order things were done (a status change before its reason).
+    entries.sort(key=lambda e: (-e.changed_on.toordinal(), e.id))
     return entries
 
 
 def public_history(review: Review) -> list[HistoryEntry]:
-    """Every public dated change of the review's published recommendations, newest first."""
+    """Every public dated change of the review's published recommendations, newest day first."""
     return _public_rows(public_recommendations(review))
 
 

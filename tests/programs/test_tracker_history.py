@@ -43,8 +43,8 @@ def test_changes_are_one_row_per_field_newest_first_with_the_note(review):
     db.session.commit()
     history = recs.public_history(review)
     assert [(e.changed_on, e.field) for e in history] == [
-        (D(2026, 4, 1), "status"), (D(2026, 3, 12), "owner"), (D(2026, 3, 12), "target_on"),
-        (D(2026, 3, 12), "status"), (D(2026, 1, 6), "created")]
+        (D(2026, 4, 1), "status"), (D(2026, 3, 12), "status"), (D(2026, 3, 12), "target_on"),
+        (D(2026, 3, 12), "owner"), (D(2026, 1, 6), "created")]  # newest day first, a day in the order done
     assert recs.status_counts(recs.public_recommendations(review))["done"] == 1
 
 

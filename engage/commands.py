@@ -28,6 +28,25 @@ def seed_demo_command(responses: int, seed: int) -> None:
     db.session.commit()
     if version is not None:
         click.echo(f"Published an example What We Heard report at /c/{consultation.slug}/report.")
+    _seed_demo_review(seed)
+
+
+def _seed_demo_review(seed: int) -> None:
+    """The demo program review (sro-program-review): five streams, 2,898 made-up people, a published report."""
+    import time
+
+    from engage.services.demo_review import publish_demo_review, seed_demo_review
+
+    started = time.perf_counter()
+    review, created = seed_demo_review(seed=seed + 877)
+    db.session.commit()
+    if not created:
+        click.echo(f"Demo program review '{review.slug}' already exists.")
+        return
+    version = publish_demo_review(review)
+    db.session.commit()
+    click.echo(f"Created demo program review '{review.slug}' with its overall report (version {version}) at "
+               f"/reviews/{review.slug}/report in {time.perf_counter() - started:.1f} s.")
 
 
 @click.command("create-user")

@@ -24,7 +24,9 @@ BLOCK_KINDS = {
     "quotes": ("<theme id> or all", "Approved quotes, word for word"),
     "commitments": ("all", "What we will do, with status"),
     "appendix": ("all", "All approved comments, by question"),
-    # A program review's overall report:
+}
+# The blocks of a program review's overall report.
+REVIEW_BLOCK_KINDS = {
     "streams": ("all", "Who took part in each stream, and the total"),
     "crossstream": ("stream, phase or audience", "Table of shared themes side by side"),
     "agreement": ("audience", "Shared themes every audience mentioned at a similar rate"),
@@ -39,9 +41,10 @@ def block_token(kind: str, key: object) -> str:
     return f"{{{{ block:{kind}:{key} }}}}"
 
 
-def block_tokens() -> list[tuple[str, str]]:
+def block_tokens(*, review: bool = False) -> list[tuple[str, str]]:
     """Every kind of block, with a placeholder for its key, and what it shows (for the editor's help text)."""
-    return [(block_token(kind, key), description) for kind, (key, description) in BLOCK_KINDS.items()]
+    kinds = {"findings": BLOCK_KINDS["findings"], **REVIEW_BLOCK_KINDS} if review else BLOCK_KINDS
+    return [(block_token(kind, key), description) for kind, (key, description) in kinds.items()]
 
 
 def known_blocks(data: dict) -> list[tuple[str, str]]:

@@ -440,16 +440,16 @@ def safe_findings(review: Review, cross: dict) -> list[dict]:
     return kept
 
 
-def agreement(cross: dict, by: str = "audience", *, spread: float = 0.10) -> list[dict]:
-    """Shared themes every group mentions at a similar rate (shares within ``spread`` of each other), where
-    every group's share is shown and there are at least two groups."""
+def agreement(cross: dict, by: str = "audience", *, spread: float = 0.10, ratio: float = 0.67) -> list[dict]:
+    """Shared themes every group mentions at a similar rate (shares within ``spread`` of each other, and the
+    lowest at least ``ratio`` of the highest), where every group's share is shown and there are two groups or more."""
     view = cross["views"][by]
     found = []
     for theme in cross["themes"]:
         shares = [r["cells"].get(str(theme["id"]), {}).get("share") for r in view["rows"]]
         if theme["id"] not in view["theme_ids"] or len(shares) < 2 or any(s is None for s in shares):
             continue
-        if max(shares) - min(shares) <= spread and max(shares) > 0:
+        if max(shares) - min(shares) <= spread and max(shares) > 0 and min(shares) >= ratio * max(shares):
             found.append({"id": theme["id"], "name": theme["name"], "low": min(shares), "high": max(shares)})
     return found
 

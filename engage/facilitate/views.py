@@ -2,6 +2,8 @@
 import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import format_number, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -116,8 +118,12 @@ def _readable(read):
 
 
 def _imported_message(result: imports.ImportResult) -> str:
-    skipped = f" {result.skipped:,} already imported were skipped." if result.skipped else ""
-    return f"Imported {result.added:,} comment{'s' * (result.added != 1)}.{skipped}"
+    imported = ngettext("Imported %(count)s comment.", "Imported %(count)s comments.", result.added,
+                        count=format_number(result.added))
+    if not result.skipped:
+        return imported
+    return imported + " " + ngettext("%(count)s already imported was skipped.", "%(count)s already imported were skipped.",
+                                     result.skipped, count=format_number(result.skipped))
 
 
 @bp.route("/<slug>/sessions/new", methods=["GET", "POST"])
@@ -195,7 +201,7 @@ def upload_email(slug: str):
 def preview_email(slug: str, token: str):
     consultation = consultation_or_404(slug)
     data, filename = load_upload(token)
-    _, preview = _readable(lambda: email_imports.prepare_emails(data=data, filename=filename))
+    _kept, preview = _readable(lambda: email_imports.prepare_emails(data=data, filename=filename))
     if request.method == "POST" and not preview.problems:
         result = email_imports.import_emails(consultation=consultation, data=data, filename=filename,
                                              user=current_user, today=dt.date.today())

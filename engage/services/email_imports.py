@@ -4,6 +4,7 @@ import hashlib
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from engage.analysis.pii import scrub_pii
 from engage.database import begin_write
@@ -33,13 +34,14 @@ def prepare_emails(*, data: bytes, filename: str) -> tuple[list[tuple[str, str]]
             empty += 1
             continue
         if len(text) > limit:
-            problems.append(Problem(f"Message {number} is {len(text):,} characters once quotes and signature are "
-                                    f"removed; the limit is {limit:,}."))
+            problems.append(Problem(_("Message %(number)s is %(length)s characters once quotes and signature are "
+                                      "removed; the limit is %(limit)s.", number=number, length=f"{len(text):,}",
+                                      limit=f"{limit:,}")))
         # The hash is of the whole raw message, so the same email imported twice is skipped, while two
         # people sending the same words are both counted.
         kept.append((text, hashlib.sha256(b"engage-email\x1f" + message.raw_hash_source).hexdigest()))
     if not kept and not problems:
-        problems.append(Problem("No message has any text of its own to import."))
+        problems.append(Problem(_("No message has any text of its own to import.")))
     return kept, EmailPreview(comments=[t for t, _ in kept], empty=empty, problems=problems)
 
 

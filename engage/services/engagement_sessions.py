@@ -4,6 +4,8 @@ import hashlib
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from engage.database import begin_write
@@ -34,17 +36,22 @@ class SessionSummary:
     attendees: int
 
     def __str__(self) -> str:
-        return (f"{self.comments:,} comment{'s' * (self.comments != 1)} from {self.sessions:,} "
-                f"session{'s' * (self.sessions != 1)} with {self.attendees:,} attendee{'s' * (self.attendees != 1)}")
+        # Three counts, each with its own plural, put in a sentence whose order each language chooses.
+        return _("%(comments)s from %(sessions)s with %(attendees)s",
+                 comments=ngettext("%(count)s comment", "%(count)s comments", self.comments, count=f"{self.comments:,}"),
+                 sessions=ngettext("%(count)s session", "%(count)s sessions", self.sessions, count=f"{self.sessions:,}"),
+                 attendees=ngettext("%(count)s attendee", "%(count)s attendees", self.attendees,
+                                    count=f"{self.attendees:,}"))
 
 
 def check_comments(comments: list[str]) -> list[Problem]:
     """Every comment that is too long, numbered as the facilitator sees them (1 = first)."""
     limit = current_app.config["TEXT_ANSWER_LIMIT"]
-    problems = [Problem(f"Comment {n} is {len(c):,} characters; the limit is {limit:,}. Split it into smaller comments.")
+    problems = [Problem(_("Comment %(number)s is %(length)s characters; the limit is %(limit)s. Split it into smaller "
+                          "comments.", number=n, length=f"{len(c):,}", limit=f"{limit:,}"))
                 for n, c in enumerate(comments, start=1) if len(c) > limit]
     if not comments:
-        problems.append(Problem("There are no comments to save: paste or upload the notes."))
+        problems.append(Problem(_("There are no comments to save: paste or upload the notes.")))
     return problems
 
 
@@ -64,7 +71,8 @@ def save_session(*, consultation: Consultation, details: SessionDetails, comment
     Raises ImportRejected for bad comments; the caller rolls back.
     """
     if details.channel not in SESSION_CHANNELS:
-        raise ImportFileError(f"A session's channel is focus_group or roundtable, not '{details.channel}'.")
+        raise ImportFileError(_("A session's channel is focus_group or roundtable, not '%(channel)s'.",
+                                channel=details.channel))
     problems = check_comments(comments)
     if problems:
         raise ImportRejected(problems)

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import insert, select, text
 
 from engage.database import begin_write
@@ -52,12 +54,16 @@ class Problem:
     column_name: str = ""
 
     def __str__(self) -> str:
-        where = []
+        place = {"row": self.row, "column": self.column, "name": self.column_name, "message": self.message}
+        if self.row is not None and self.column is not None:
+            if self.column_name:
+                return _("Row %(row)s, column %(column)s (%(name)s): %(message)s", **place)
+            return _("Row %(row)s, column %(column)s: %(message)s", **place)
         if self.row is not None:
-            where.append(f"row {self.row}")
+            return _("Row %(row)s: %(message)s", **place)
         if self.column is not None:
-            where.append(f"column {self.column}" + (f" ({self.column_name})" if self.column_name else ""))
-        return (", ".join(where).capitalize() + ": " if where else "") + self.message
+            return _("Column %(column)s: %(message)s", **place)
+        return self.message
 
 
 class ImportRejected(Exception):
@@ -65,8 +71,13 @@ class ImportRejected(Exception):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"Nothing was imported: {problems[0]}{more}.")
+        if len(problems) > 1:
+            message = ngettext("Nothing was imported: %(problem)s (and %(num)s more).",
+                               "Nothing was imported: %(problem)s (and %(num)s more).", len(problems) - 1,
+                               problem=str(problems[0]))
+        else:
+            message = _("Nothing was imported: %(problem)s.", problem=str(problems[0]))
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -93,21 +104,22 @@ def mapping_targets(consultation: Consultation) -> dict[str, Target]:
     """What columns can be mapped to, by key: `text`, `date`, `q<number>` (1 = first question), segment keys."""
     limit = current_app.config["TEXT_ANSWER_LIMIT"]
     targets = {
-        "text": Target("text", "A comment not tied to a question", "comment", max_length=limit),
-        "date": Target("date", "The day it was written (YYYY-MM-DD)", "date"),
+        "text": Target("text", _("A comment not tied to a question"), "comment", max_length=limit),
+        "date": Target("date", _("The day it was written (YYYY-MM-DD)"), "date"),
     }
     for number, question in enumerate(consultation.questions, start=1):
         options = {o.label.strip().lower(): o.id for o in question.options}
         if question.kind == QuestionKind.SCALE.value:
             options = {str(v): v for v in SCALE_LABELS} | {label.lower(): v for v, label in SCALE_LABELS.items()}
         targets[f"q{number}"] = Target(
-            f"q{number}", f"Question {number}: {question.prompt}", question.kind, question.id,
+            f"q{number}", _("Question %(number)s: %(prompt)s", number=number, prompt=question.prompt), question.kind,
+            question.id,
             max_length=min(question.max_length or limit, limit), multiple=question.kind == QuestionKind.MULTIPLE.value,
             options=options,
         )
     for segment_field in consultation.segment_fields:
         targets[segment_field.key] = Target(
-            segment_field.key, f"About you: {segment_field.label}", "segment", segment_field.id,
+            segment_field.key, _("About you: %(question)s", question=segment_field.label), "segment", segment_field.id,
             multiple=segment_field.multiple, options={o.label.strip().lower(): o.id for o in segment_field.options},
         )
     return targets
@@ -130,17 +142,17 @@ def _bind(consultation: Consultation, header: list[str], mapping: dict[str, str]
     for key, column in mapping.items():
         target = targets.get(key.strip().lower()) or targets.get(key.strip())
         if target is None:
-            problems.append(Problem(f"'{key}' is not a question or 'about you' field of this consultation "
-                                    f"(use {', '.join(targets)})."))
+            problems.append(Problem(_("'%(key)s' is not a question or 'about you' field of this consultation "
+                                      "(use %(keys)s).", key=key, keys=", ".join(targets))))
             continue
         index = by_name.get(column.strip().lower())
         if index is None:
-            problems.append(Problem(f"There is no column called '{column}' in the file (its columns are: "
-                                    f"{', '.join(h for h in header if h)})."))
+            problems.append(Problem(_("There is no column called '%(column)s' in the file (its columns are: "
+                                      "%(columns)s).", column=column, columns=", ".join(h for h in header if h))))
             continue
         bound.append((target, index))
     if not bound and not problems:
-        problems.append(Problem("Choose at least one column to import."))
+        problems.append(Problem(_("Choose at least one column to import.")))
     return sorted(bound, key=lambda pair: pair[1]), problems
 
 
@@ -166,17 +178,18 @@ def _parse_row(bound, cells: list[str], row_number: int, header: list[str]) -> t
 
         if target.kind in ("comment", QuestionKind.TEXT.value):
             if len(value) > target.max_length:
-                problem(f"The text is {len(value):,} characters; the limit is {target.max_length:,}.")
+                problem(_("The text is %(length)s characters; the limit is %(limit)s.", length=f"{len(value):,}",
+                          limit=f"{target.max_length:,}"))
             parsed.answers.append({"question_id": target.id, "text": value})
         elif target.kind == "date":
             try:
                 parsed.submitted_on = dt.date.fromisoformat(value[:10])
             except ValueError:
-                problem(f"'{value[:40]}' is not a date written as YYYY-MM-DD.")
+                problem(_("'%(value)s' is not a date written as YYYY-MM-DD.", value=value[:40]))
         elif target.kind == QuestionKind.SCALE.value:
             scale = target.options.get(value.lower().removesuffix(".0"))
             if scale is None:
-                problem(f"'{value[:40]}' is not on the scale: use a number from 1 to 5.")
+                problem(_("'%(value)s' is not on the scale: use a number from 1 to 5.", value=value[:40]))
             else:
                 parsed.answers.append({"question_id": target.id, "scale_value": scale})
         else:
@@ -186,7 +199,8 @@ def _parse_row(bound, cells: list[str], row_number: int, header: list[str]) -> t
                 if target.kind == "segment" and lowered in _PREFER_NOT:
                     parsed.segments.append({"field_id": target.id, "option_id": None})
                 elif lowered not in target.options:
-                    problem(f"'{choice[:40]}' is not one of the options ({'; '.join(_labels(target))}).")
+                    problem(_("'%(value)s' is not one of the options (%(options)s).", value=choice[:40],
+                              options="; ".join(_labels(target))))
                 elif target.kind == "segment":
                     parsed.segments.append({"field_id": target.id, "option_id": target.options[lowered]})
                 else:
@@ -223,21 +237,20 @@ def preview_spreadsheet(*, consultation: Consultation, data: bytes, filename: st
     if bound:
         for row_number, cells in enumerate(table.rows(), start=2):
             if max_rows is not None and row_number - 1 > max_rows:
-                problems.append(Problem(
-                    f"This file has more than {max_rows:,} rows. This page imports up to {max_rows:,} at a time so "
+                problems.append(Problem(_(
+                    "This file has more than %(limit)s rows. This page imports up to %(limit)s at a time so "
                     "that it finishes before the page times out. Split the file into smaller ones, or ask an "
-                    f"administrator to run: flask --app engage import FILE --consultation {consultation.slug} "
-                    "--channel paper"
-                ))
+                    "administrator to run: %(command)s", limit=f"{max_rows:,}",
+                    command=f"flask --app engage import FILE --consultation {consultation.slug} --channel paper")))
                 break
             parsed, row_problems = _parse_row(bound, cells, row_number, table.header)
             problems.extend(row_problems)
             if parsed is not None:
                 count += 1
                 if len(rows) < first_rows:
-                    rows.append([cells[index] for _, index in bound])
+                    rows.append([cells[index] for _target, index in bound])
     if bound and not count and not problems:
-        problems.append(Problem("The file has no rows with anything to import."))
+        problems.append(Problem(_("The file has no rows with anything to import.")))
     mapped = [(target.label, table.header[index]) for target, index in bound]
     return Preview(header=table.header, mapped=mapped, rows=rows, problems=problems, row_count=count)
 
@@ -246,7 +259,7 @@ def import_spreadsheet(*, consultation: Consultation, data: bytes, filename: str
                        mapping: dict[str, str], user: User | None, today: dt.date, language: str = "en") -> ImportResult:
     """Import every row as one response, all or nothing. Raises ImportFileError or ImportRejected (roll back)."""
     if channel not in SPREADSHEET_CHANNELS:
-        raise ImportFileError(f"'{channel}' is not a channel a spreadsheet can come from.")
+        raise ImportFileError(_("'%(channel)s' is not a channel a spreadsheet can come from.", channel=channel))
     check_size(data, limit=import_max_bytes())
     table = read_table(data, filename)
     bound, problems = _bind(consultation, table.header, mapping)
@@ -268,7 +281,7 @@ def import_spreadsheet(*, consultation: Consultation, data: bytes, filename: str
         parsed.content_hash = row_hash(channel, parts, occurrences[base])
         writer.add(parsed)
     if not problems and not writer.seen:
-        problems.append(Problem("The file has no rows with anything to import."))
+        problems.append(Problem(_("The file has no rows with anything to import.")))
     if problems:
         raise ImportRejected(problems)
     writer.flush()

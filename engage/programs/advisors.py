@@ -91,14 +91,14 @@ def _document(review, report):
 
 
 def overall_document(review, report):
-    """The overall report's document, through the overall-report service (from engage.services.review_reports)."""
+    """The overall report's document: its published version, or its draft from suppressed data only."""
     from engage.services import review_reports
 
-    if report.status == ReportStatus.PUBLISHED.value and hasattr(review_reports, "published_document"):
-        document = review_reports.published_document(review)
-        if document is not None:
-            return document
-    return review_reports.build_draft(report=report, review=review).document
+    if report.status == ReportStatus.PUBLISHED.value:
+        version = review_reports.published_version(review=review)
+        if version is not None:
+            return review_reports.version_document(version, review=review)
+    return review_reports.build_draft(report=report).document
 
 
 @bp.route("/programs/<slug>/board/reports/<int:report_id>", methods=["GET", "POST"])

@@ -147,3 +147,24 @@ def test_staff_who_are_also_advisors_keep_their_staff_pages(app, make_user, boar
     both = sign_in(app, make_user, "reviewer", "advisor", email="both@example.org")
     assert both.get("/review/teachers/comments").status_code == 200
     assert both.get("/staff/").status_code == 200
+
+
+def test_an_advisor_reads_and_comments_on_the_overall_draft(app, board):
+    from engage.services import review_reports
+
+    with app.app_context():
+        review = review_by_slug("sro-review")
+        report = review_reports.ensure_review_report(review=review, user=None)
+        review_reports.build_draft(report=report)
+        db.session.commit()
+        report_id = report.id
+    advisor = board["advisor"]
+    url = f"/programs/sro-review/board/reports/{report_id}"
+    assert advisor.get(url).status_code == 404  # still being written
+    with app.app_context():
+        db.session.get(Report, report_id).status = "approved"
+        db.session.commit()
+    assert f"/board/reports/{report_id}" in advisor.get("/programs/sro-review/board").get_data(as_text=True)
+    page = advisor.get(url)
+    assert page.status_code == 200 and SECRET not in page.get_data(as_text=True)
+    assert post(advisor, url, {"body": "The streams table is clear."}).status_code == 303

@@ -5,10 +5,12 @@ import re
 import pytest
 from flask_babel import format_date
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from engage.extensions import db
 from engage.models import ReviewTheme
 from engage.services import recommendations as recs
+from tests.conftest import STAFF_PASSWORD
 from tests.programs.tracker_factory import make_review, review_by_slug
 
 pytestmark = pytest.mark.e2e
@@ -88,3 +90,51 @@ def test_a_receipt_code_leads_to_the_tracker(review, live_server, page, assert_a
     expect(page.get_by_role("table").first).to_contain_text("In-person sessions")
     expect(page.get_by_role("table").first).to_contain_text("Grade 5-6 students")
     assert_accessible(page, "the review's public page")
+
+
+def _sign_in(page, base, email):
+    page.goto(base + "/auth/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_staff_and_advisor_pages_are_accessible(review, live_app, live_server, page, make_user, assert_accessible):
+    from engage.models import ReviewAccess, User
+    from engage.services import review_reports
+
+    make_user(email="admin@example.org", roles=["admin"])
+    make_user(email="parent@example.org", roles=["advisor"])
+    with live_app.app_context():
+        found = review_by_slug("sro-review")
+        report = review_reports.ensure_review_report(review=found, user=None)
+        review_reports.build_draft(report=report)
+        report.status = "in_review"
+        advisor_id = db.session.scalar(select(User.id).where(User.email == "parent@example.org"))
+        db.session.add(ReviewAccess(user_id=advisor_id, review_id=found.id))
+        db.session.commit()
+        report_id = report.id
+    _sign_in(page, live_server, "admin@example.org")
+    for path in ("/programs/", "/programs/new", "/programs/sro-review", "/programs/sro-review/edit",
+                 "/programs/sro-review/recommendations", "/programs/sro-review/advisors"):
+        page.goto(live_server + path)
+        assert_accessible(page, path)
+    page.goto(live_server + "/programs/sro-review/recommendations")
+    page.get_by_role("link", name="Train every officer in youth work").click()
+    expect(page.get_by_role("heading", name=re.compile("Recommendation 1"), level=1)).to_be_visible()
+    assert_accessible(page, "a recommendation's page")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status")).to_contain_text("Nothing changed.")
+    page.get_by_role("button", name="Sign out").click()
+
+    _sign_in(page, live_server, "parent@example.org")
+    expect(page.get_by_role("heading", name="Your reviews")).to_be_visible()
+    assert_accessible(page, "the advisor's reviews")
+    page.get_by_role("link", name="School Resource Officer Program Review").click()
+    assert_accessible(page, "the board page")
+    page.goto(live_server + f"/programs/sro-review/board/reports/{report_id}")
+    page.get_by_label("Your comment").fill("Please say more about younger students.")
+    page.get_by_role("button", name="Send comment").click()
+    expect(page.get_by_role("status")).to_contain_text("Your comment was sent")
+    expect(page.locator(".advisor-comments")).to_contain_text("Please say more about younger students.")
+    assert_accessible(page, "a draft for the board")

@@ -159,7 +159,7 @@ def test_questions_for_younger_students_show_their_simple_help_first(client, app
     assert simple < page.index("Long help.") and "Tell us how it feels." in page
     assert f'aria-describedby="q{qid}-simple q{qid}-hint q{qid}-count"' in page
     french = client.get(f"/c/{SLUG}/respond?lang=fr").get_data(as_text=True)
-    assert "En bref :" in french and "Dites-nous comment vous vous sentez." in french
+    assert "En bref\u00a0:" in french and "Dites-nous comment vous vous sentez." in french
 
 
 def test_dates_and_numbers_follow_the_page_language(client, app, make_consultation):

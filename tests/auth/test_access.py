@@ -5,12 +5,25 @@ import pytest
 
 PUBLIC = {"static", "auth.login", "auth.logout", "auth.accept_invite", "ops.healthz", "ops.readyz"}
 # Which roles each staff blueprint admits; None means any signed-in staff member.
-BLUEPRINT_ROLES = {"staff": None, "admin": {"admin"}, "review": {"reviewer", "admin"}, "facilitate": {"facilitator"}}
+BLUEPRINT_ROLES = {"staff": None, "admin": {"admin"}, "review": {"reviewer", "admin"}, "facilitate": {"facilitator"},
+                   "programs": {"admin", "reviewer", "publisher"}}
+# Program-review pages guarded per view (engage.programs.staff_only): a few are for admins only, and the
+# advisory board's pages (and the list of reviews) also admit advisors.
+ENDPOINT_ROLES = {
+    "programs.advisors": {"admin"}, "programs.new_review": {"admin"}, "programs.edit_review": {"admin"},
+    "programs.streams": {"admin"}, "programs.index": {"admin", "reviewer", "publisher", "advisor"},
+    "programs.advisor_home": {"admin", "reviewer", "publisher", "advisor"},
+    "programs.advisor_report": {"admin", "reviewer", "publisher", "advisor"},
+}
+# The programs blueprint's public pages: a review's introduction, its tracker and its published report.
+PUBLIC_PREFIXES = ("/reviews/",)
 # Publishers approve quotes and publish reports: they reach those review pages and no others.
 REPORT_PAGES = (("review.report", "review.quote"), {"reviewer", "admin", "publisher"})
 
 
 def allowed_roles(endpoint: str):
+    if endpoint in ENDPOINT_ROLES:
+        return ENDPOINT_ROLES[endpoint]
     if endpoint.startswith(REPORT_PAGES[0]):
         return REPORT_PAGES[1]
     return BLUEPRINT_ROLES[endpoint.split(".")[0]]
@@ -30,7 +43,7 @@ def _sample_value(match) -> str:
 
 def _staff_rules(app):
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC or rule.endpoint.startswith("intake."):
+        if rule.endpoint in PUBLIC or rule.endpoint.startswith("intake.") or rule.rule.startswith(PUBLIC_PREFIXES):
             continue
         url = re.sub(r"<([^>]+)>", _sample_value, rule.rule)
         method = "GET" if "GET" in rule.methods else "POST"
@@ -53,7 +66,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(app, client):
     assert checked >= 4
 
 
-@pytest.mark.parametrize("role", ["reviewer", "facilitator", "publisher"])
+@pytest.mark.parametrize("role", ["reviewer", "facilitator", "publisher", "advisor"])
 def test_wrong_role_gets_no_staff_page(app, client, login_as, role):
     app.config["WTF_CSRF_ENABLED"] = False
     login_as(role)

@@ -13,9 +13,11 @@ from engage.reporting.cli import report_command
 @click.command("seed-demo")
 @click.option("--responses", default=360, show_default=True, help="How many made-up responses to add.")
 @click.option("--seed", default=2021, show_default=True, help="Random seed, so the demo is the same every time.")
+@click.option("--without-review", is_flag=True, help="Skip the demo program review (sro-program-review).")
 @with_appcontext
-def seed_demo_command(responses: int, seed: int) -> None:
-    """Create the demo "School Resource Officer Program Review" consultation (slug sro-review)."""
+def seed_demo_command(responses: int, seed: int, without_review: bool) -> None:
+    """Create the demo "School Resource Officer Program Review" consultation (slug sro-review) and the demo
+    program review (slug sro-program-review) with its five streams."""
     from engage.services.demo import seed_demo, seed_demo_report
 
     consultation, added = seed_demo(responses=responses, seed=seed)
@@ -28,7 +30,8 @@ def seed_demo_command(responses: int, seed: int) -> None:
     db.session.commit()
     if version is not None:
         click.echo(f"Published an example What We Heard report at /c/{consultation.slug}/report.")
-    _seed_demo_review(seed)
+    if not without_review:
+        _seed_demo_review(seed)
 
 
 def _seed_demo_review(seed: int) -> None:

@@ -100,8 +100,11 @@ def template_env():
 def _plain_env():
     from jinja2 import Environment, FileSystemLoader
 
-    # Autoescaping like Flask's, so a page renders the same with or without an app.
-    return Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=True)
+    # Autoescaping like Flask's, so a page renders the same with or without an app; without an app the marked
+    # strings stay in English.
+    env = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=True, extensions=["jinja2.ext.i18n"])
+    env.install_null_translations(newstyle=True)
+    return env
 
 
 def _macros():

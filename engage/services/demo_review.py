@@ -122,7 +122,7 @@ def _stream(review: Review, spec, position: int, today: dt.date) -> Consultation
     consultation.questions = [Question(position=0, kind="text", required=True,
                                        prompt="What do you think of police officers working in schools?")]
     if slug == "sro-phase-1":
-        consultation.segment_fields = [SegmentField(key="role", position=0, label="Which describes you best?",
+        consultation.segment_fields = [SegmentField(key="describes", position=0, label="Which describes you best?",
                                                     options=[SegmentOption(position=i, label=label)
                                                              for i, label in enumerate(ROLES)])]
     db.session.add(consultation)

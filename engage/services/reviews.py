@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from statistics import fmean
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from engage.analysis.segments import (
@@ -123,11 +124,11 @@ def save_review_theme(*, review: Review, user: User | None, theme: ReviewTheme |
     """Add or rename a shared theme. Names are unique in the review (the same theme means the same everywhere)."""
     name = " ".join(name.split())[:200]
     if not name:
-        raise ReviewError("Give the theme a name.")
+        raise ReviewError(_("Give the theme a name."))
     clash = db.session.scalar(select(ReviewTheme).where(ReviewTheme.review_id == review.id,
                                                         func.lower(ReviewTheme.name) == name.lower()))
     if clash is not None and clash is not theme:
-        raise ReviewError("The shared codebook already has a theme with that name.")
+        raise ReviewError(_("The shared codebook already has a theme with that name."))
     begin_write()
     if theme is None:
         position = db.session.scalar(select(func.count()).select_from(ReviewTheme)
@@ -188,9 +189,9 @@ def link_theme(*, review: Review, user: User | None, theme: Theme, review_theme:
     """Say that a stream's own theme stands for a shared theme (or for none)."""
     stream = db.session.get(Consultation, theme.consultation_id)
     if stream is None or stream.review_id != review.id:
-        raise ReviewError("That theme is not in one of this review's streams.")
+        raise ReviewError(_("That theme is not in one of this review's streams."))
     if review_theme is not None and review_theme.review_id != review.id:
-        raise ReviewError("Choose one of this review's shared themes.")
+        raise ReviewError(_("Choose one of this review's shared themes."))
     begin_write()
     theme.review_theme_id = review_theme.id if review_theme else None
     db.session.flush()
@@ -376,11 +377,11 @@ def pin_finding(*, review: Review, user: User | None, by: str, group: str, featu
                 note: str = "") -> ReviewFinding:
     """Pin a cross-stream difference, recomputed here at the staff minimum so only safe figures are stored."""
     if by not in BY_CHOICES:
-        raise ReviewError("Choose streams, phases or audiences.")
+        raise ReviewError(_("Choose streams, phases or audiences."))
     cross = cross_stream(review, public=False)
     match = next((d for d in differences(cross, by) if d.group == group and d.feature == feature), None)
     if match is None:
-        raise ReviewError("That difference cannot be shown safely, so it cannot be pinned.")
+        raise ReviewError(_("That difference cannot be shown safely, so it cannot be pinned."))
     direction = "more" if match.group_share > match.rest_share else "less"
     begin_write()
     finding = ReviewFinding(

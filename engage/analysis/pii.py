@@ -284,13 +284,56 @@ _SAFEGUARDING: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+# The same kinds in French (students may answer in French), matched on every comment whatever its language:
+# a French phrase in an English answer is still read. "m'a" / "m'ont" / "me" before the verb is the writer.
+_FR_ME = r"(?:m'a|m'ont|m'avait|me|nous\s+a|nous\s+ont)"
+_FR_HURT = (
+    r"(?:frapp\w*|battu\w*|bat|battent|cogn\w*|gifl\w*|pouss\w*|bouscul\w*|étrangl\w*|bless\w*|menac\w*|"
+    r"harc[eè]l\w*|intimid\w*|agress\w*|plaqu\w*|menott\w*|tap[ée]\w*|tabass\w*|fait\s+mal|brûl\w*|poignard\w*)"
+)
+_FRENCH_SAFEGUARDING: tuple[tuple[str, str], ...] = (
+    (
+        "self_harm",
+        r"\bme\s+(?:tuer|suicider|faire\s+du\s+mal|couper|blesser|pendre|scarifier)\b|\bautomutil\w*|\bscarifi\w*"
+        r"|\b(?:envie\s+de|veux|voulais|vais|aimerais)\s+mourir\b|\bmettre\s+fin\s+à\s+(?:mes\s+jours|ma\s+vie)\b"
+        r"|\ben\s+finir\s+avec\s+la\s+vie\b|\bplus\s+envie\s+de\s+vivre\b",
+    ),
+    (
+        "sexual_abuse",
+        rf"\b{_FR_ME}\s+(?:touch\w*|tripot\w*|pelot\w*)|\battouch\w*|\bviol(?:é|ée|és|ées|er|ait|eur)\b"
+        r"|\bagress\w*\s+sexuel\w*|\bharc[eè]lement\s+sexuel|\bphotos?\s+(?:de\s+moi\s+)?nue?s?\b",
+    ),
+    (
+        "abuse",
+        r"\bmaltrait\w*|\bnégligée?s?\b|\b(?:peur|pas\s+envie)\s+de\s+rentrer\s+(?:à\s+la\s+maison|chez\s+moi)\b"
+        r"|\bm'(?:a|ont)\s+(?:forcée?|obligée?)\b|\bm'(?:a|ont)\s+enferm\w*|\bne\s+me\s+(?:donne|donnent)\s+pas\s+à\s+manger\b",
+    ),
+    (
+        "violence",
+        rf"\b{_FR_ME}\s+{_FR_HURT}|\bje\s+me\s+(?:fais|suis\s+fait|suis\s+faite)\s+{_FR_HURT}"
+        rf"|\bj'ai\s+été\s+(?:\w+\s+)?{_FR_HURT}",
+    ),
+    (
+        "threat",
+        r"\b(?:apporter|amener|apporte|amène|apporterai|amènerai|avoir|ai)\s+(?:un|une|mon|ma|son|sa|des)\s+"
+        r"(?:couteau|couteaux|arme|armes|fusil|fusils|pistolet|bombe|lame)\b"
+        r"|\b(?:vais|veux|va|vont)\s+(?:(?!me\b)\w+\s+){0,2}(?:tuer|poignarder|faire\s+sauter)\b"
+        r"|\btirer\s+sur\s+(?:tout|les|des|lui|elle|eux|quelqu)\w*|\btuer\s+tout\s+le\s+monde\b",
+    ),
+)
+_SAFEGUARDING += tuple((kind, re.compile(pattern)) for kind, pattern in _FRENCH_SAFEGUARDING)
 # Every pattern above needs one of these fragments; a comment with none (most of
 # them) skips the patterns entirely. Keep in step when adding patterns.
 _SAFEGUARDING_GATE = re.compile(
     "myself|suicid|harm|life|it all|die|dead|want to|live|overdos|kms|unaliv|touch|molest|rap|sexual|groom|grop|nude|"
     "naked|abus|neglect|scared|afraid|terrified|forced|made me|locked|feed|hit|punch|kick|slap|beat|chok|strangl|grab|"
     "shov|push|hurt|assault|attack|threat|tase|pepper|handcuff|slam|tackl|harass|stalk|bull|burn|stab|shot|shoot|"
-    "spit|spat|follow|corner|gun|kni|weapon|pistol|rifle|bomb|blade|blow|kill|murder"
+    "spit|spat|follow|corner|gun|kni|weapon|pistol|rifle|bomb|blade|blow|kill|murder|"
+    # French
+    "frapp|battu|bat|cogn|gifl|pouss|bouscul|étrangl|bless|menac|harc|intimid|agress|plaqu|menott|tap|tabass|"
+    "fait mal|faire du mal|brûl|poignard|tripot|pelot|attouch|viol|sexuel|photo|suicid|couper|pendre|scarifi|"
+    "automutil|mourir|fin à|la vie|vivre|maltrait|négligé|rentrer|m'a|m'ont|à manger|couteau|arme|fusil|lame|"
+    "tuer|sauter|tirer sur"
 )
 _CONTEXT_WORDS = 3
 

@@ -1,4 +1,4 @@
-"""French comments: French stopwords, elisions and Snowball stems for themes, and no sentiment score."""
+"""French comments: French stopwords, elisions and Snowball stems for themes, no sentiment score, safeguarding flags."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from engage.analysis.pii import find_safeguarding
 from engage.analysis.pipeline import analyse_comments
 from engage.analysis.resources import language_name, stopwords
 from engage.analysis.sentiment import score_sentiment, sentiment_available
@@ -127,3 +128,29 @@ def test_cli_takes_a_language_and_says_sentiment_is_unavailable(tmp_path):
 
     bad = _cli("themes", source, "--text-column", "commentaire", "--language", "klingon", "--out", out)
     assert bad.returncode == 2 and "unsupported language" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Mon père me frappe quand il boit.", "violence"),
+        ("Le policier m'a poussé contre le mur.", "violence"),
+        ("J'ai été frappé par un élève dans le couloir.", "violence"),
+        ("Je me fais harceler tous les jours.", "violence"),
+        ("J'ai envie de mourir.", "self_harm"),
+        ("Des fois je veux me tuer.", "self_harm"),
+        ("Mon entraîneur m’a touchée.", "sexual_abuse"),
+        ("J'ai peur de rentrer à la maison.", "abuse"),
+        ("Un gars va apporter un couteau à l'école.", "threat"),
+        ("Je vais tous les tuer.", "threat"),
+    ],
+)
+def test_french_disclosures_are_flagged_for_safeguarding(text, kind):
+    assert kind in {flag.kind for flag in find_safeguarding(text)}
+
+
+def test_ordinary_french_comments_raise_no_safeguarding_flag():
+    for text in POLICE + LUNCH + ["La violence à l'école me fait peur.", "Il y a une arme de service sur le policier.",
+                                  "La cafétéria me plaît.", "Je veux me faire des amis."]:
+        assert find_safeguarding(text) == [], text
+    assert {flag.kind for flag in find_safeguarding("Je veux me tuer.")} == {"self_harm"}  # not a threat to others

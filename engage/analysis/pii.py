@@ -329,11 +329,11 @@ _SAFEGUARDING_GATE = re.compile(
     "naked|abus|neglect|scared|afraid|terrified|forced|made me|locked|feed|hit|punch|kick|slap|beat|chok|strangl|grab|"
     "shov|push|hurt|assault|attack|threat|tase|pepper|handcuff|slam|tackl|harass|stalk|bull|burn|stab|shot|shoot|"
     "spit|spat|follow|corner|gun|kni|weapon|pistol|rifle|bomb|blade|blow|kill|murder|"
-    # French
-    "frapp|battu|bat|cogn|gifl|pouss|bouscul|étrangl|bless|menac|harc|intimid|agress|plaqu|menott|tap|tabass|"
-    "fait mal|faire du mal|brûl|poignard|tripot|pelot|attouch|viol|sexuel|photo|suicid|couper|pendre|scarifi|"
-    "automutil|mourir|fin à|la vie|vivre|maltrait|négligé|rentrer|m'a|m'ont|à manger|couteau|arme|fusil|lame|"
-    "tuer|sauter|tirer sur"
+    # French, chosen not to open the gate for common English words ("recognize", "blame", "farmer")
+    "frapp|battu|battent|me bat|cogné|cogne|gifl|pouss|bouscul|étrangl|bless|menac|harcel|harcèl|intimid|agress|"
+    "plaqu|menott|tapé|me tape|tabass|fait mal|faire du mal|brûl|poignard|tripot|pelot|attouch|violé|violer|"
+    "violait|violeur|sexuel|photo|suicid|me couper|me pendre|scarifi|automutil|mourir|fin à|avec la vie|de vivre|"
+    "maltrait|négligé|rentrer|forcé|obligé|enferm|à manger|couteau| arme|fusil| lame|tuer|sauter|tirer sur"
 )
 _CONTEXT_WORDS = 3
 

@@ -5,6 +5,8 @@ Routes are registered on engage.review.views.bp.
 import uuid
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 from sqlalchemy import select
@@ -39,7 +41,7 @@ def code_comment(slug: str, answer_id: uuid.UUID):
     consultation = consultation_or_404(slug)
     answer = _answer(consultation, answer_id)
     if answer.id in double_coding.blind_answer_ids(consultation=consultation, user=current_user):
-        flash("You are double coding this comment, so code it blind first.", "warning")
+        flash(_("You are double coding this comment, so code it blind first."), "warning")
         return redirect(url_for("review.list_coding_samples", slug=slug), code=303)
     state = service.comment_state(consultation=consultation, answer=answer)
     form = CodeCommentForm(**({} if request.method == "POST" else {"themes": sorted(state.coded_theme_ids)}))
@@ -53,7 +55,8 @@ def code_comment(slug: str, answer_id: uuid.UUID):
             form.themes.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Saved: {added} code{'s' if added != 1 else ''} added, {removed} removed.", "info")
+            flash(ngettext("Saved: %(num)d code added, %(removed)d removed.", "Saved: %(num)d codes added, %(removed)d removed.",
+                           added, removed=removed), "info")
             if from_queue:
                 return redirect(url_for("review.coding_queue", slug=slug, after="coding"), code=303)
             return redirect(url_for("review.code_comment", slug=slug, answer_id=answer.id), code=303)
@@ -79,9 +82,9 @@ def decide_suggestion(slug: str, suggestion_id: int):
             flash(str(error), "warning")
         else:
             db.session.commit()
-            flash("Accepted the suggestion." if form.decision.data == "accept" else "Rejected the suggestion.", "info")
+            flash(_("Accepted the suggestion.") if form.decision.data == "accept" else _("Rejected the suggestion."), "info")
     else:
-        flash("Choose accept or reject.", "warning")
+        flash(_("Choose accept or reject."), "warning")
     return redirect(url_for("review.code_comment", slug=slug, answer_id=suggestion.answer_id), code=303)
 
 
@@ -98,7 +101,7 @@ def review_suggestions(slug: str):
     if theme and form.validate_on_submit():
         selected = form.suggestions.data or []
         if not selected and form.min_score.data is None:
-            form.suggestions.errors.append("Tick some suggestions, or give a score for all of this theme's.")
+            form.suggestions.errors.append(_("Tick some suggestions, or give a score for all of this theme's."))
         else:
             try:
                 n = service.decide_suggestions(
@@ -108,7 +111,8 @@ def review_suggestions(slug: str):
                 form.suggestions.errors.append(str(error))
             else:
                 db.session.commit()
-                flash(f"{'Accepted' if form.decision.data == 'accept' else 'Rejected'} {n} suggestions.", "info")
+                flash(ngettext("Accepted %(num)d suggestion.", "Accepted %(num)d suggestions.", n) if form.decision.data == "accept"
+                      else ngettext("Rejected %(num)d suggestion.", "Rejected %(num)d suggestions.", n), "info")
                 return redirect(url_for("review.review_suggestions", slug=slug, theme=theme.id), code=303)
     return render_template("review/coding_suggestions.html", consultation=consultation, themes=themes, theme=theme,
                            rows=rows, form=form), 422 if form.errors else 200
@@ -134,7 +138,7 @@ def retrain_assisted_coding(slug: str):
         state = service.refresh_assisted_suggestions(consultation=consultation, user=current_user, force=True,
                                                      exclude=blind)
         db.session.commit()
-        flash(state.message or "Assisted coding learned from the latest codes.", "warning" if state.message else "info")
+        flash(state.message or _("Assisted coding learned from the latest codes."), "warning" if state.message else "info")
     return redirect(url_for("review.coding_queue", slug=slug), code=303)
 
 
@@ -201,7 +205,7 @@ def code_sample_item(slug: str, sample_id: int, answer_id: uuid.UUID):
             left = [a for a in order if a not in mine and a != answer_id]
             if left:
                 return redirect(url_for("review.code_sample_item", slug=slug, sample_id=sample.id, answer_id=left[0]), code=303)
-            flash("You have coded every comment in this sample.", "info")
+            flash(_("You have coded every comment in this sample."), "info")
             return redirect(url_for("review.show_coding_sample", slug=slug, sample_id=sample.id), code=303)
     answer = _answer(consultation, answer_id)
     return render_template("review/coding_sample_item.html", consultation=consultation, sample=sample, form=form,
@@ -225,9 +229,9 @@ def resolve_disagreement(slug: str, sample_id: int, answer_id: uuid.UUID):
             flash(str(error), "warning")
         else:
             db.session.commit()
-            flash("Resolved. The final codes are saved.", "info")
+            flash(_("Resolved. The final codes are saved."), "info")
     else:
-        flash("Choose themes from the codebook.", "warning")
+        flash(_("Choose themes from the codebook."), "warning")
     return redirect(url_for("review.show_coding_sample", slug=slug, sample_id=sample.id, _anchor="disagreements"), code=303)
 
 

@@ -1,4 +1,5 @@
 """Forms for theme curation, coding and double coding: shape only (state and uniqueness live in services)."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import FloatField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -17,57 +18,65 @@ class ActionForm(FlaskForm):
 
 
 class ThemeForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired("Give the theme a name."), Length(max=200)])
-    description = TextAreaField("Description", description="What belongs in this theme, in plain words.",
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Give the theme a name.")), Length(max=200)])
+    description = TextAreaField(_l("Description"), description=_l("What belongs in this theme, in plain words."),
                                 validators=[Optional(), Length(max=2000)])
-    keywords = StringField("Keywords", description="Separate them with commas.", validators=[Optional(), Length(max=2000)])
-    examples = TextAreaField("Example comments", description="One per line. Write them yourself: do not paste "
-                             "participants' words that could identify them.", validators=[Optional(), Length(max=10000)])
+    keywords = StringField(_l("Keywords"), description=_l("Separate them with commas."),
+                           validators=[Optional(), Length(max=2000)])
+    examples = TextAreaField(_l("Example comments"), description=_l(
+        "One per line. Write them yourself: do not paste participants' words that could identify them."),
+        validators=[Optional(), Length(max=10000)])
 
 
 class MergeForm(FlaskForm):
-    target = SelectField("Merge into", coerce=int, validators=[InputRequired("Choose the theme to merge into.")])
+    target = SelectField(_l("Merge into"), coerce=int, validators=[InputRequired(_l("Choose the theme to merge into."))])
 
 
 class SplitForm(FlaskForm):
-    name = StringField("New theme's name", validators=[InputRequired("Give the new theme a name."), Length(max=200)])
-    description = TextAreaField("New theme's description", validators=[Optional(), Length(max=2000)])
-    answers = MultiCheckboxField("Comments to move", validators=[InputRequired("Choose at least one comment to move.")])
+    name = StringField(_l("New theme's name"), validators=[InputRequired(_l("Give the new theme a name.")),
+                                                           Length(max=200)])
+    description = TextAreaField(_l("New theme's description"), validators=[Optional(), Length(max=2000)])
+    answers = MultiCheckboxField(_l("Comments to move"),
+                                 validators=[InputRequired(_l("Choose at least one comment to move."))])
 
 
 class ReclusterForm(FlaskForm):
-    n_themes = IntegerField("Number of new themes", default=2, validators=[
-        InputRequired("Say how many themes to split into."), NumberRange(min=2, max=10, message="Choose between 2 and 10.")])
-    seed = IntegerField("Random seed", default=0, description="The same seed gives the same split.",
+    n_themes = IntegerField(_l("Number of new themes"), default=2, validators=[
+        InputRequired(_l("Say how many themes to split into.")),
+        NumberRange(min=2, max=10, message=_l("Choose between 2 and 10."))])
+    seed = IntegerField(_l("Random seed"), default=0, description=_l("The same seed gives the same split."),
                         validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
 
 
 class MoveForm(FlaskForm):
-    direction = RadioField("Move", choices=[SelectChoice("up", "Up"), SelectChoice("down", "Down")], validators=[InputRequired()])
+    direction = RadioField(_l("Move"), choices=[SelectChoice("up", _l("Up")), SelectChoice("down", _l("Down"))],
+                           validators=[InputRequired()])
 
 
 class ImportForm(FlaskForm):
-    file = FileField("Codebook file (CSV or JSON)", description="Columns or keys: name (required), description, "
-                     "keywords, examples. UTF-8, up to 100 kB.", validators=[FileRequired("Choose a file to import.")])
+    file = FileField(_l("Codebook file (CSV or JSON)"), description=_l(
+        "Columns or keys: name (required), description, keywords, examples. UTF-8, up to 100 kB."),
+        validators=[FileRequired(_l("Choose a file to import."))])
 
 
 class CodeCommentForm(FlaskForm):
-    themes = MultiCheckboxField("Themes for this comment", coerce=int, validators=[Optional()])
+    themes = MultiCheckboxField(_l("Themes for this comment"), coerce=int, validators=[Optional()])
+
+
+DECISIONS = [SelectChoice("accept", _l("Accept")), SelectChoice("reject", _l("Reject"))]
 
 
 class DecisionForm(FlaskForm):
-    decision = RadioField("Decision", choices=[SelectChoice("accept", "Accept"), SelectChoice("reject", "Reject")],
-                          validators=[InputRequired("Choose accept or reject.")])
+    decision = RadioField(_l("Decision"), choices=DECISIONS, validators=[InputRequired(_l("Choose accept or reject."))])
 
 
 class BulkDecisionForm(FlaskForm):
-    decision = RadioField("Decision", choices=[SelectChoice("accept", "Accept"), SelectChoice("reject", "Reject")],
-                          validators=[InputRequired("Choose accept or reject.")])
-    suggestions = MultiCheckboxField("Suggestions", coerce=int, validators=[Optional()])
-    min_score = FloatField("Or every suggestion of this theme scoring at least", validators=[
-        Optional(), NumberRange(min=0, max=1, message="Give a score between 0 and 1.")])
+    decision = RadioField(_l("Decision"), choices=DECISIONS, validators=[InputRequired(_l("Choose accept or reject."))])
+    suggestions = MultiCheckboxField(_l("Suggestions"), coerce=int, validators=[Optional()])
+    min_score = FloatField(_l("Or every suggestion of this theme scoring at least"), validators=[
+        Optional(), NumberRange(min=0, max=1, message=_l("Give a score between 0 and 1."))])
 
 
 class SampleCodingForm(FlaskForm):
-    themes = MultiCheckboxField("Themes for this comment", coerce=int, validators=[Optional()],
-                                description="Leave all unticked if none of the themes fit.")
+    themes = MultiCheckboxField(_l("Themes for this comment"), coerce=int, validators=[Optional()],
+                                description=_l("Leave all unticked if none of the themes fit."))

@@ -1,5 +1,7 @@
 """Review workspace: the comment browser (routes are registered on engage.review.views.bp)."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
@@ -8,13 +10,19 @@ from wtforms.validators import InputRequired
 
 from engage.extensions import db
 from engage.models import Role
+from engage.review.forms import CHANNEL_NAMES
 from engage.review.views import bp, consultation_or_404
 from engage.services import comments, flags
 
 
+# The flag kinds' names in the page's language (the service keeps the English ones).
+FLAG_NAMES = {"pii": _l("Personal details"), "safeguarding": _l("Possible safeguarding concern")}
+
+
 class FlagCommentForm(FlaskForm):
-    kind = SelectField("Flag this comment for", choices=[
-        SelectChoice("pii", "Personal details to redact"), SelectChoice("safeguarding", "A possible safeguarding concern"),
+    kind = SelectField(_l("Flag this comment for"), choices=[
+        SelectChoice("pii", _l("Personal details to redact")),
+        SelectChoice("safeguarding", _l("A possible safeguarding concern")),
     ], validators=[InputRequired()])
 
 
@@ -28,7 +36,7 @@ def list_comments(slug: str):
                                     is_admin=current_user.has_role(Role.ADMIN.value))
     return render_template(
         "review/comments_list.html", consultation=consultation, choices=choices, filters=filters, page=page,
-        problems=problems, flag_form=FlagCommentForm(), labels=comments,
+        problems=problems, flag_form=FlagCommentForm(), labels=comments, channel_names=CHANNEL_NAMES, flag_names=FLAG_NAMES,
         can_code="review.code_comment" in current_app.view_functions,  # the coding page, from its own module
     ), 400 if problems else 200
 
@@ -40,11 +48,11 @@ def flag_comment(slug: str, answer_id):
     form = FlagCommentForm()
     back = url_for("review.list_comments", slug=slug, **request.args)
     if not form.validate_on_submit():
-        flash("Choose what to flag the comment for.", "error")
+        flash(_("Choose what to flag the comment for."), "error")
         return redirect(back, code=303)
     flag = flags.flag_comment(answer=answer, kind=form.kind.data, user=current_user)
     db.session.commit()
-    flash("Comment flagged for redaction." if flag.kind == "pii" else
-          "Comment flagged for the people who handle safeguarding concerns.")
+    flash(_("Comment flagged for redaction.") if flag.kind == "pii" else
+          _("Comment flagged for the people who handle safeguarding concerns."))
     return redirect(back, code=303)
 

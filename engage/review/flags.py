@@ -1,5 +1,7 @@
 """Review workspace: flags, redaction and safeguarding (routes are registered on engage.review.views.bp)."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
@@ -14,19 +16,20 @@ STATUSES = ("open", "resolved", "dismissed")
 
 
 class RedactForm(FlaskForm):
-    text = TextAreaField("The comment as everyone but admins will see it",
-                         description="Check the proposal: personal details are replaced by placeholders such as [name].",
-                         validators=[InputRequired(message="Enter the comment as it should be shown.")])
-    reason = TextAreaField("Reason for the redaction", description="This is kept in the audit log.",
-                           validators=[InputRequired(message="Give a reason for the redaction."),
+    text = TextAreaField(_l("The comment as everyone but admins will see it"),
+                         description=_l("Check the proposal: personal details are replaced by placeholders such as "
+                                        "[name]."),
+                         validators=[InputRequired(message=_l("Enter the comment as it should be shown."))])
+    reason = TextAreaField(_l("Reason for the redaction"), description=_l("This is kept in the audit log."),
+                           validators=[InputRequired(message=_l("Give a reason for the redaction.")),
                                        Length(max=flags.MAX_REASON)])
 
 
 class CloseFlagForm(FlaskForm):
-    status = SelectField("Decision", choices=[SelectChoice("resolved", "Resolved"),
-                                                  SelectChoice("dismissed", "Nothing to do (dismiss)")])
-    note = TextAreaField("Note", description="What was done. Do not write anything that could identify anyone.",
-                         validators=[InputRequired(message="Add a short note about what was done."),
+    status = SelectField(_l("Decision"), choices=[SelectChoice("resolved", _l("Resolved")),
+                                                  SelectChoice("dismissed", _l("Nothing to do (dismiss)"))])
+    note = TextAreaField(_l("Note"), description=_l("What was done. Do not write anything that could identify anyone."),
+                         validators=[InputRequired(message=_l("Add a short note about what was done.")),
                                      Length(max=flags.MAX_REASON)])
 
 
@@ -36,7 +39,7 @@ def list_flags(slug: str):
     kind, status = request.args.get("kind", "pii"), request.args.get("status", "open")
     sees = flags.sees_safeguarding(user=current_user, consultation=consultation)
     if kind not in flags.FLAG_KINDS or status not in STATUSES or (kind == "safeguarding" and not sees):
-        kind, status, problem = "pii", "open", "That list is not available. Showing open personal-details flags."
+        kind, status, problem = "pii", "open", _("That list is not available. Showing open personal-details flags.")
     else:
         problem = None
     rows = flags.list_flags(consultation=consultation, user=current_user, kind=kind, status=status)
@@ -65,7 +68,7 @@ def redact_comment(slug: str, flag_id: int):
             form.text.errors.append(str(error))
         else:
             db.session.commit()
-            flash("Redacted. Everyone but admins now sees the redacted text.")
+            flash(_("Redacted. Everyone but admins now sees the redacted text."))
             return redirect(url_for("review.list_flags", slug=slug), code=303)
     return render_template(
         "review/flags_redact.html", consultation=consultation, flag=flag, answer=answer, form=form,
@@ -80,7 +83,7 @@ def close_flag(slug: str, flag_id: int):
     form = CloseFlagForm()
     back = url_for("review.list_flags", slug=slug, kind=flag.kind)
     if not form.validate_on_submit():
-        flash(next(iter(form.errors.values()))[0] if form.errors else "Check the form.", "error")
+        flash(next(iter(form.errors.values()))[0] if form.errors else _("Check the form."), "error")
         return redirect(back, code=303)
     try:
         flags.close_flag(flag=flag, status=form.status.data, note=form.note.data, user=current_user)
@@ -89,5 +92,5 @@ def close_flag(slug: str, flag_id: int):
         flash(str(error), "error")
         return redirect(back, code=303)
     db.session.commit()
-    flash("The flag is closed.")
+    flash(_("The flag is closed."))
     return redirect(back, code=303)

@@ -1,4 +1,5 @@
 """Review forms, shape only."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
@@ -7,16 +8,21 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from engage.models import CHANNEL_LABELS, CHANNEL_VALUES
 
+# The channels' names as staff read them, in the page's language (the model keeps the English ones).
+CHANNEL_NAMES = {"online": _l("Online form"), "paper": _l("Paper survey"), "focus_group": _l("Focus group"),
+                 "roundtable": _l("Roundtable"), "email": _l("Email")}
+
 
 class StartRunForm(FlaskForm):
-    question = SelectField("Which answers", coerce=int)
+    question = SelectField(_l("Which answers"), coerce=int)
     n_themes = IntegerField(
-        "Number of themes", description="Leave empty to let the analysis choose.",
-        validators=[Optional(), NumberRange(min=2, max=60, message="Choose between 2 and 60, or leave it empty.")],
+        _l("Number of themes"), description=_l("Leave empty to let the analysis choose."),
+        validators=[Optional(), NumberRange(min=2, max=60, message=_l("Choose between 2 and 60, or leave it empty."))],
     )
     channels = SelectMultipleField(
-        "Channels to include", description="Leave all unticked to include every channel.",
-        choices=[SelectChoice(c, CHANNEL_LABELS[c]) for c in CHANNEL_VALUES], validators=[Optional()],
+        _l("Channels to include"), description=_l("Leave all unticked to include every channel."),
+        choices=[SelectChoice(c, CHANNEL_NAMES.get(c, CHANNEL_LABELS[c])) for c in CHANNEL_VALUES],
+        validators=[Optional()],
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
     )
 

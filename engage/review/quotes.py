@@ -6,6 +6,9 @@ guard also admits publishers to; who may do what is then checked here and in the
 import uuid
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import format_number, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -28,19 +31,19 @@ class ActionForm(FlaskForm):
 
 
 class ProposeForm(FlaskForm):
-    answer_id = HiddenField(validators=[InputRequired(message="Choose a comment to propose.")])
+    answer_id = HiddenField(validators=[InputRequired(message=_l("Choose a comment to propose."))])
     theme = HiddenField()
 
 
 class ApproveForm(FlaskForm):
-    show_label = BooleanField("Show the writer's group with the quote")
-    checked_warnings = BooleanField("I have checked the warnings")
+    show_label = BooleanField(_l("Show the writer's group with the quote"))
+    checked_warnings = BooleanField(_l("I have checked the warnings"))
 
 
 class RejectForm(FlaskForm):
-    reason = TextAreaField("Reason for rejecting", validators=[
-        InputRequired(message="Give a reason for rejecting the quote."),
-        Length(max=service.MAX_REASON, message=f"Keep the reason under {service.MAX_REASON} characters.")])
+    reason = TextAreaField(_l("Reason for rejecting"), validators=[
+        InputRequired(message=_l("Give a reason for rejecting the quote.")),
+        Length(max=service.MAX_REASON, message=_l("Keep the reason under %(max)d characters.", max=service.MAX_REASON))])
 
 
 def _setup(slug: str):
@@ -72,12 +75,13 @@ def quotes(slug: str):
     status = request.args.get("status", service.PROPOSED)
     if status not in service.QUOTE_STATUSES:
         return _list_page(consultation, report, status=service.PROPOSED, code=400,
-                          error="That list is not available. Showing the quotes waiting for a decision.")
+                          error=_("That list is not available. Showing the quotes waiting for a decision."))
     lapsed = service.refresh_quotes(report=report, user=current_user)
     db.session.commit()
     if lapsed:
-        flash(f"{lapsed} approved {'quote was' if lapsed == 1 else 'quotes were'} redacted since approval and "
-              "must be approved again.", "warning")
+        flash(ngettext("%(num)d approved quote was redacted since approval and must be approved again.",
+                       "%(num)d approved quotes were redacted since approval and must be approved again.", lapsed),
+              "warning")
     return _list_page(consultation, report, status=status)
 
 
@@ -90,7 +94,7 @@ def _candidates_page(consultation, report, theme, *, error: str | None = None, c
     ), code
 
 
-BAD_THEME = "Choose a theme from the list."
+BAD_THEME = _l("Choose a theme from the list.")
 
 
 def _theme_arg(consultation, value: str | None):
@@ -123,7 +127,7 @@ def quote_propose(slug: str):
     except ValueError:
         answer_id = None
     if not form.validate_on_submit() or answer_id is None or (form.theme.data and theme is None):
-        error = BAD_THEME if form.theme.data and theme is None else "Choose a comment from the list."
+        error = BAD_THEME if form.theme.data and theme is None else _("Choose a comment from the list.")
         return _candidates_page(consultation, report, theme, error=error, code=400)
     from engage.services.flags import answer_in_consultation
 
@@ -135,12 +139,12 @@ def quote_propose(slug: str):
         db.session.rollback()
         return _candidates_page(consultation, report, theme, error=str(error), code=400)
     db.session.commit()
-    flash("Proposed. A publisher will now decide on it." if quote.status == service.PROPOSED
-          else "That comment is a quote already.")
+    flash(_("Proposed. A publisher will now decide on it.") if quote.status == service.PROPOSED
+          else _("That comment is a quote already."))
     return redirect(url_for("review.quote_candidates", slug=slug, theme=theme.id if theme else None), code=303)
 
 
-def _decide(slug: str, quote_id: int, form_class, action, *, role_check, done: str):
+def _decide(slug: str, quote_id: int, form_class, action, *, role_check, done):
     """Shared shape of the decision routes: check the role and the form, call the service, commit, redirect."""
     consultation, report = _setup(slug)
     quote = _quote(report, quote_id)
@@ -149,7 +153,7 @@ def _decide(slug: str, quote_id: int, form_class, action, *, role_check, done: s
     status = quote.status
     form = form_class()
     if not form.validate_on_submit():
-        problem = next(iter(form.errors.values()))[0] if form.errors else "Check the form."
+        problem = next(iter(form.errors.values()))[0] if form.errors else _("Check the form.")
         return _list_page(consultation, report, status=status, error=problem, code=400)
     try:
         action(quote, form)
@@ -160,7 +164,7 @@ def _decide(slug: str, quote_id: int, form_class, action, *, role_check, done: s
         db.session.rollback()
         return _list_page(consultation, report, status=status, error=str(error), code=400)
     db.session.commit()
-    flash(done)
+    flash(str(done))
     return redirect(url_for("review.quotes", slug=slug, status=status), code=303)
 
 
@@ -168,20 +172,20 @@ def _decide(slug: str, quote_id: int, form_class, action, *, role_check, done: s
 def quote_approve(slug: str, quote_id: int):
     return _decide(slug, quote_id, ApproveForm, lambda quote, form: service.approve_quote(
         quote=quote, user=current_user, show_label=form.show_label.data, checked_warnings=form.checked_warnings.data),
-        role_check=is_publisher, done="Approved. The quote can now appear in the report.")
+        role_check=is_publisher, done=_l("Approved. The quote can now appear in the report."))
 
 
 @bp.post("/<slug>/report/quotes/<int:quote_id>/reject")
 def quote_reject(slug: str, quote_id: int):
     return _decide(slug, quote_id, RejectForm, lambda quote, form: service.reject_quote(
         quote=quote, user=current_user, reason=form.reason.data),
-        role_check=is_publisher, done="Rejected. The quote will not appear in the report.")
+        role_check=is_publisher, done=_l("Rejected. The quote will not appear in the report."))
 
 
 @bp.post("/<slug>/report/quotes/<int:quote_id>/withdraw")
 def quote_withdraw(slug: str, quote_id: int):
     return _decide(slug, quote_id, ActionForm, lambda quote, form: service.withdraw_quote(quote=quote, user=current_user),
-                   role_check=is_drafter, done="Withdrawn.")
+                   role_check=is_drafter, done=_l("Withdrawn."))
 
 
 def _bulk(slug: str, action, *, role_check, message, status: str):
@@ -189,7 +193,7 @@ def _bulk(slug: str, action, *, role_check, message, status: str):
     if not role_check(current_user):
         abort(403)
     if not ActionForm().validate_on_submit():
-        return _list_page(consultation, report, status=status, error="The form had expired. Try again.", code=400)
+        return _list_page(consultation, report, status=status, error=_("The form had expired. Try again."), code=400)
     try:
         count = action(report=report, user=current_user)
     except service.QuoteError as error:
@@ -203,11 +207,14 @@ def _bulk(slug: str, action, *, role_check, message, status: str):
 @bp.post("/<slug>/report/quotes/appendix/propose")
 def quotes_propose_appendix(slug: str):
     return _bulk(slug, service.propose_all_for_appendix, role_check=is_drafter, status=service.PROPOSED,
-                 message=lambda n: f"Proposed {n:,} more {'comment' if n == 1 else 'comments'} for the appendix.")
+                 message=lambda n: ngettext("Proposed %(count)s more comment for the appendix.",
+                                            "Proposed %(count)s more comments for the appendix.", n,
+                                            count=format_number(n)))
 
 
 @bp.post("/<slug>/report/quotes/appendix/approve")
 def quotes_approve_appendix(slug: str):
     return _bulk(slug, service.approve_all_without_warnings, role_check=is_publisher, status=service.APPROVED,
-                 message=lambda n: f"Approved {n:,} appendix {'comment' if n == 1 else 'comments'} with no warnings, "
-                                   "without group labels.")
+                 message=lambda n: ngettext("Approved %(count)s appendix comment with no warnings, without group labels.",
+                                            "Approved %(count)s appendix comments with no warnings, without group "
+                                            "labels.", n, count=format_number(n)))

@@ -6,6 +6,8 @@ blueprint; their endpoint names start with "report" so that publishers are admit
 import datetime as dt
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -20,26 +22,32 @@ from engage.services import reports
 from engage.services.themes import active_themes
 
 
+# Commitment statuses in the page's language (the model keeps the English ones, which the public report uses).
+STATUS_NAMES = {"planned": _l("Planned"), "in_progress": _l("In progress"), "done": _l("Done"),
+                "not_proceeding": _l("Not proceeding")}
+
+
 class SectionForm(FlaskForm):
-    title = StringField("Section title", validators=[InputRequired(message="Give the section a title."),
-                                                     Length(max=200)])
+    title = StringField(_l("Section title"), validators=[InputRequired(message=_l("Give the section a title.")),
+                                                         Length(max=200)])
     body = TextAreaField(
-        "Text (Markdown)",
-        description="Numbers go in as tokens such as {{ respondents }}, so they stay true to the data. "
-                    "Tables, charts and approved quotes go in as block tokens on a line of their own.",
+        _l("Text (Markdown)"),
+        description=_l("Numbers go in as tokens such as {{ respondents }}, so they stay true to the data. "
+                       "Tables, charts and approved quotes go in as block tokens on a line of their own."),
         validators=[Length(max=reports.MAX_SECTION_CHARS,
-                           message=f"A section can be at most {reports.MAX_SECTION_CHARS:,} characters.")],
+                           message=_l("A section can be at most %(max)s characters.",
+                                      max=f"{reports.MAX_SECTION_CHARS:,}"))],
     )
 
 
 class SettingsForm(FlaskForm):
-    title = StringField("Report title", validators=[InputRequired(message="Give the report a title."),
-                                                    Length(max=300)])
-    source = SelectField("Counts come from", choices=[
-        SelectChoice("codes", "Reviewers' codes (recommended)"),
-        SelectChoice("machine", "The latest analysis run's themes"),
+    title = StringField(_l("Report title"), validators=[InputRequired(message=_l("Give the report a title.")),
+                                                        Length(max=300)])
+    source = SelectField(_l("Counts come from"), choices=[
+        SelectChoice("codes", _l("Reviewers' codes (recommended)")),
+        SelectChoice("machine", _l("The latest analysis run's themes")),
     ])
-    include_appendix = BooleanField("Include an appendix of every approved comment")
+    include_appendix = BooleanField(_l("Include an appendix of every approved comment"))
 
 
 class ActionForm(FlaskForm):
@@ -47,30 +55,30 @@ class ActionForm(FlaskForm):
 
 
 class ReturnForm(FlaskForm):
-    note = TextAreaField("What needs to change", validators=[Length(max=500)])
+    note = TextAreaField(_l("What needs to change"), validators=[Length(max=500)])
 
 
 class PublishForm(FlaskForm):
     correction_note = TextAreaField(
-        "What changed (shown to the public)",
-        description="Needed for every version after the first: say what was corrected and why.",
+        _l("What changed (shown to the public)"),
+        description=_l("Needed for every version after the first: say what was corrected and why."),
         validators=[Length(max=2000)],
     )
 
 
 class CommitmentForm(FlaskForm):
-    title = StringField("What we will do", validators=[InputRequired(message="Say what will be done."),
-                                                       Length(max=300)])
-    description = TextAreaField("More detail", validators=[Length(max=5000)])
-    themes = SelectMultipleField("Themes it answers", coerce=int, validators=[Optional()],
+    title = StringField(_l("What we will do"), validators=[InputRequired(message=_l("Say what will be done.")),
+                                                           Length(max=300)])
+    description = TextAreaField(_l("More detail"), validators=[Length(max=5000)])
+    themes = SelectMultipleField(_l("Themes it answers"), coerce=int, validators=[Optional()],
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    owner = StringField("Who is responsible", validators=[Length(max=200)])
-    target_on = DateField("Target date", validators=[Optional()],
-                          description="Optional. Use the format YYYY-MM-DD.")
-    status = SelectField("Status", choices=[SelectChoice(v, COMMITMENT_STATUS_LABELS[v])
-                                            for v in COMMITMENT_STATUS_VALUES])
-    reason = TextAreaField("Public reason or update",
-                           description="Needed when a commitment is not going ahead. Shown to the public.",
+    owner = StringField(_l("Who is responsible"), validators=[Length(max=200)])
+    target_on = DateField(_l("Target date"), validators=[Optional()],
+                          description=_l("Optional. Use the format YYYY-MM-DD."))
+    status = SelectField(_l("Status"), choices=[SelectChoice(v, STATUS_NAMES.get(v, COMMITMENT_STATUS_LABELS[v]))
+                                                for v in COMMITMENT_STATUS_VALUES])
+    reason = TextAreaField(_l("Public reason or update"),
+                           description=_l("Needed when a commitment is not going ahead. Shown to the public."),
                            validators=[Length(max=2000)])
 
 
@@ -124,7 +132,7 @@ def report_settings(slug: str):
         db.session.rollback()
         return _fail(error, "review.report_overview", slug=slug)
     db.session.commit()
-    flash("Report settings saved.", "success")
+    flash(_("Report settings saved."), "success")
     return redirect(url_for("review.report_overview", slug=slug), code=303)
 
 
@@ -150,8 +158,8 @@ def report_edit_section(slug: str, key: str):
             form.body.errors = [str(error)]
         else:
             db.session.commit()
-            flash(f"“{section.title}” saved." + (" The report went back to draft: it needs approving again."
-                                                   if reopened else ""), "success")
+            flash(_("“%(title)s” saved. The report went back to draft: it needs approving again.",
+                    title=section.title) if reopened else _("“%(title)s” saved.", title=section.title), "success")
             return redirect(url_for("review.report_edit_section", slug=slug, key=key), code=303)
     db.session.commit()
     fact_map = reports.facts(data)
@@ -178,7 +186,8 @@ def report_redraft_section(slug: str, key: str):
     section = reports.section_or_none(report, key) or abort(404)
     reports.redraft_section(report=report, section=section, user=current_user, data=data)
     db.session.commit()
-    flash(f"“{section.title}” follows the data again. Your earlier text is kept in its history.", "success")
+    flash(_("“%(title)s” follows the data again. Your earlier text is kept in its history.", title=section.title),
+          "success")
     return redirect(url_for("review.report_edit_section", slug=slug, key=key), code=303)
 
 
@@ -196,15 +205,16 @@ def report_restore_revision(slug: str, key: str, number: int):
         db.session.rollback()
         abort(404)
     db.session.commit()
-    flash(f"Version {number} of “{section.title}” restored as the newest version.", "success")
+    flash(_("Version %(number)d of “%(title)s” restored as the newest version.", number=number, title=section.title),
+          "success")
     return redirect(url_for("review.report_edit_section", slug=slug, key=key), code=303)
 
 
-def _workflow(slug: str, action, message: str, form_class=ActionForm, **fields):
+def _workflow(slug: str, action, message, form_class=ActionForm, **fields):
     consultation, report = _report(slug)
     form = form_class()
     if not form.validate_on_submit():
-        return _fail(ValueError("The form had expired. Please try again."), "review.report_overview", slug=slug)
+        return _fail(ValueError(_("The form had expired. Please try again.")), "review.report_overview", slug=slug)
     try:
         action(report=report, consultation=consultation, user=current_user,
                **{name: getattr(form, name).data or "" for name in fields})
@@ -212,13 +222,13 @@ def _workflow(slug: str, action, message: str, form_class=ActionForm, **fields):
         db.session.commit()  # a publish refused because the data changed sends the report back; keep that
         return _fail(error, "review.report_overview", slug=slug)
     db.session.commit()
-    flash(message, "success")
+    flash(str(message), "success")
     return redirect(url_for("review.report_overview", slug=slug), code=303)
 
 
 @bp.route("/<slug>/report/submit", methods=["POST"])
 def report_submit(slug: str):
-    return _workflow(slug, reports.submit_for_review, "Sent to a publisher for approval.")
+    return _workflow(slug, reports.submit_for_review, _l("Sent to a publisher for approval."))
 
 
 @bp.route("/<slug>/report/return", methods=["POST"])
@@ -226,17 +236,18 @@ def report_return(slug: str):
     def send_back(*, report, consultation, user, note):
         reports.return_to_draft(report=report, user=user, note=note)
 
-    return _workflow(slug, send_back, "The report is back in draft.", ReturnForm, note=True)
+    return _workflow(slug, send_back, _l("The report is back in draft."), ReturnForm, note=True)
 
 
 @bp.route("/<slug>/report/approve", methods=["POST"])
 def report_approve(slug: str):
-    return _workflow(slug, reports.approve, "Approved. A publisher can now publish it.")
+    return _workflow(slug, reports.approve, _l("Approved. A publisher can now publish it."))
 
 
 @bp.route("/<slug>/report/publish", methods=["POST"])
 def report_publish(slug: str):
-    return _workflow(slug, reports.publish, "Published. The report is now public.", PublishForm, correction_note=True)
+    return _workflow(slug, reports.publish, _l("Published. The report is now public."), PublishForm,
+                     correction_note=True)
 
 
 @bp.route("/<slug>/report/commitments", methods=["GET", "POST"])
@@ -274,13 +285,14 @@ def _commitment_page(slug: str, commitment_id: int | None):
                 form.reason.errors = [str(error)]
             else:
                 db.session.commit()
-                flash(f"Commitment “{saved.title}” saved.", "success")
+                flash(_("Commitment “%(title)s” saved.", title=saved.title), "success")
                 return redirect(url_for("review.report_commitments", slug=slug), code=303)
     names = {t.id: t.name for t in themes}
     return render_template(
         "review/report_commitments.html", consultation=consultation, report=report, form=form,
         commitment=commitment, commitments=reports.commitments(consultation=consultation), theme_names=names,
-        status_labels=COMMITMENT_STATUS_LABELS, today=dt.date.today(),
+        status_labels={v: STATUS_NAMES.get(v, label) for v, label in COMMITMENT_STATUS_LABELS.items()},
+        today=dt.date.today(),
     ), 400 if form.errors else 200
 
 

@@ -1,5 +1,7 @@
 """Review workspace: segments, where groups differ, participation (routes are registered on engage.review.views.bp)."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
@@ -19,7 +21,7 @@ class PinFindingForm(FlaskForm):
     feature = HiddenField(validators=[InputRequired()])
     question = HiddenField()
     source = HiddenField()
-    note = TextAreaField("Note for the summary (optional)", validators=[Length(max=1000)])
+    note = TextAreaField(_l("Note for the summary (optional)"), validators=[Length(max=1000)])
 
 
 def _choices(consultation):
@@ -27,7 +29,7 @@ def _choices(consultation):
     raw_question = request.args.get("question", "")
     question_id = whole_number(raw_question)
     if raw_question and question_id is None:
-        raise segments.SegmentError("Choose one of this consultation's open-text questions.")
+        raise segments.SegmentError(_("Choose one of this consultation's open-text questions."))
     source = request.args.get("source", "codes")
     units, names = segments.load_units(consultation=consultation, question_id=question_id, source=source)
     return question_id, source, units, names
@@ -96,7 +98,7 @@ def pin_finding(slug: str):
         flash(str(error), "error")
         return redirect(back, code=303)
     db.session.commit()
-    flash("Pinned for the summary.")
+    flash(_("Pinned for the summary."))
     return redirect(back, code=303)
 
 

@@ -1,6 +1,8 @@
 """Review workspace: the theme board and codebook curation (routes are registered on engage.review.views.bp)."""
 from flask import Response as HttpResponse
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 from sqlalchemy import select
@@ -47,8 +49,9 @@ def adopt_run_themes(slug: str, version: int):
             flash(str(error), "warning")
             return redirect(url_for("review.show_run", slug=slug, version=version), code=303)
         db.session.commit()
-        flash(f"Added {len(created)} themes from run {version} to the codebook." if created
-              else f"The themes of run {version} are already in the codebook.", "info")
+        flash(ngettext("Added %(num)d theme from run %(version)d to the codebook.",
+                       "Added %(num)d themes from run %(version)d to the codebook.", len(created), version=version)
+              if created else _("The themes of run %(version)d are already in the codebook.", version=version), "info")
     return redirect(url_for("review.show_theme_board", slug=slug), code=303)
 
 
@@ -66,7 +69,7 @@ def add_theme(slug: str):
             form.name.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Added the theme “{theme.name}”.", "info")
+            flash(_("Added the theme “%(name)s”.", name=theme.name), "info")
             return redirect(url_for("review.show_theme_board", slug=slug), code=303)
     return _board(consultation, add_form=form, status=422)
 
@@ -102,7 +105,7 @@ def edit_theme(slug: str, theme_id: int):
             form.name.errors.append(str(error))
         else:
             db.session.commit()
-            flash("Saved the theme.", "info")
+            flash(_("Saved the theme."), "info")
             return redirect(url_for("review.show_theme_board", slug=slug), code=303)
         return _edit_page(consultation, theme, 422, edit_form=form)
     return _edit_page(consultation, theme, 422 if form.errors else 200, **({"edit_form": form} if form.errors else {}))
@@ -122,7 +125,7 @@ def merge_themes(slug: str, theme_id: int):
             form.target.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Merged “{source.name}” into “{target.name}”.", "info")
+            flash(_("Merged “%(source)s” into “%(target)s”.", source=source.name, target=target.name), "info")
             return redirect(url_for("review.show_theme_board", slug=slug), code=303)
     return _edit_page(consultation, source, 422, merge_form=form)
 
@@ -143,7 +146,7 @@ def split_theme(slug: str, theme_id: int):
             form.name.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Moved the chosen comments to the new theme “{new.name}”.", "info")
+            flash(_("Moved the chosen comments to the new theme “%(name)s”.", name=new.name), "info")
             return redirect(url_for("review.show_theme_board", slug=slug), code=303)
     return _edit_page(consultation, theme, 422, split_form=form)
 
@@ -161,7 +164,9 @@ def recluster_theme(slug: str, theme_id: int):
             form.n_themes.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Found {len(created)} themes in “{theme.name}”. Their comments wait as suggestions.", "info")
+            flash(ngettext("Found %(num)d theme in “%(name)s”. Its comments wait as suggestions.",
+                           "Found %(num)d themes in “%(name)s”. Their comments wait as suggestions.", len(created),
+                           name=theme.name), "info")
             return redirect(url_for("review.show_theme_board", slug=slug), code=303)
     return _edit_page(consultation, theme, 422, recluster_form=form)
 
@@ -173,7 +178,7 @@ def delete_theme(slug: str, theme_id: int):
     if ActionForm().validate_on_submit():
         service.archive_theme(theme=theme, user=current_user)
         db.session.commit()
-        flash(f"Deleted “{theme.name}”. Its codes are kept with it in the archive.", "info")
+        flash(_("Deleted “%(name)s”. Its codes are kept with it in the archive.", name=theme.name), "info")
     return redirect(url_for("review.show_theme_board", slug=slug), code=303)
 
 
@@ -186,7 +191,7 @@ def move_theme(slug: str, theme_id: int):
         service.move_theme(theme=theme, user=current_user, direction=form.direction.data)
         db.session.commit()
     else:
-        flash("Choose to move the theme up or down.", "warning")
+        flash(_("Choose to move the theme up or down."), "warning")
     return redirect(url_for("review.show_theme_board", slug=slug, _anchor=f"theme-{theme.id}"), code=303)
 
 
@@ -211,6 +216,6 @@ def import_codebook(slug: str):
             form.file.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Imported {len(created)} themes.", "info")
+            flash(ngettext("Imported %(num)d theme.", "Imported %(num)d themes.", len(created)), "info")
             return redirect(url_for("review.show_theme_board", slug=slug), code=303)
     return _board(consultation, import_form=form, status=422)

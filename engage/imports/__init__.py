@@ -1,6 +1,8 @@
 """Reading files from other channels: spreadsheets, session notes and email. Parsers only; no database."""
 import re
 
+from flask_babel import gettext as _
+
 # Control characters other than tab and newlines never belong in a comment (and are a sign of a binary file).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -18,27 +20,27 @@ class ImportFileError(ValueError):
 def decode_text(data: bytes) -> str:
     """Decode a text file: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252. Binary is refused."""
     if not data.strip():
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise ImportFileError("The file says it is UTF-16 but cannot be read as UTF-16.") from None
+            raise ImportFileError(_("The file says it is UTF-16 but cannot be read as UTF-16.")) from None
     else:
         if data.startswith(_BINARY_MAGIC) or b"\x00" in data:
-            raise ImportFileError("This is not a text file (it looks like a picture, a PDF or another binary file).")
+            raise ImportFileError(_("This is not a text file (it looks like a picture, a PDF or another binary file)."))
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             try:
                 text = data.decode("cp1252")
             except UnicodeDecodeError:
-                raise ImportFileError("The file's characters cannot be read as UTF-8, UTF-16 or Windows-1252.") from None
+                raise ImportFileError(_("The file's characters cannot be read as UTF-8, UTF-16 or Windows-1252.")) from None
     text = text.lstrip("\ufeff")
     if len(_CONTROL.findall(text[:65536])) > 2:
-        raise ImportFileError("This is not a text file (it holds control characters that text never has).")
+        raise ImportFileError(_("This is not a text file (it holds control characters that text never has)."))
     if not text.strip():
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     return text
 
 
@@ -49,6 +51,6 @@ def clean_text(value: str) -> str:
 
 def check_size(data: bytes, *, limit: int) -> None:
     if len(data) > limit:
-        raise ImportFileError(f"The file is {len(data) / 1048576:.1f} MiB; the largest file Engage takes is {limit / 1048576:.1f} MiB.")
+        raise ImportFileError(_("The file is %(size).1f MiB; the largest file Engage takes is %(limit).1f MiB.", size=len(data) / 1048576, limit=limit / 1048576))
     if not data.strip():
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))

@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engage.extensions import db
@@ -94,4 +95,4 @@ def _run(consultation, channel, data, filename, maps, text_column, language, tod
         _, result = save_session(consultation=consultation, details=details, comments=comments, user=None,
                                  today=today, filename=filename)
         return result, ("comments", "comment", "comments")
-    raise ImportFileError("Paper surveys are imported from a spreadsheet (.csv or .xlsx).")
+    raise ImportFileError(_("Paper surveys are imported from a spreadsheet (.csv or .xlsx)."))

@@ -15,6 +15,8 @@ from email.message import EmailMessage
 from email.utils import getaddresses
 from html.parser import HTMLParser
 
+from flask_babel import gettext as _
+
 from engage.imports import ImportFileError, clean_text
 
 
@@ -30,7 +32,7 @@ class Message:
 def read_messages(data: bytes, filename: str) -> list[Message]:
     """Every message in an .eml file or an mbox. Raises ImportFileError."""
     if not data.strip():
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     name = filename.lower()
     if name.endswith(".eml") and not data.startswith(b"From "):
         messages = [email.message_from_bytes(data, policy=email.policy.default)]
@@ -38,14 +40,14 @@ def read_messages(data: bytes, filename: str) -> list[Message]:
     elif name.endswith((".mbox", ".mbx", ".eml")) or data.startswith(b"From ") or "." not in name:
         messages, raws = _mbox(data)
     else:
-        raise ImportFileError("Email can be a single message (.eml) or a mailbox file (.mbox).")
+        raise ImportFileError(_("Email can be a single message (.eml) or a mailbox file (.mbox)."))
     result = []
     for message, raw in zip(messages, raws):
         if not message.keys() and not message.get_payload():
             continue
         result.append(Message(_body(message), _sender_words(message), raw))
     if not result or not any(m.keys() for m in messages):
-        raise ImportFileError("This does not look like an email (.eml) or a mailbox (.mbox): no message headers.")
+        raise ImportFileError(_("This does not look like an email (.eml) or a mailbox (.mbox): no message headers."))
     return result
 
 

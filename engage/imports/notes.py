@@ -3,6 +3,8 @@ import io
 import re
 import zipfile
 
+from flask_babel import gettext as _
+
 from engage.imports import ImportFileError, clean_text, decode_text
 
 # "-", "*", "•" and friends, or "1." / "1)" / "(1)", at the start of a line, then whitespace.
@@ -15,18 +17,18 @@ def read_notes(data: bytes, filename: str) -> str:
         return _docx_text(data)
     if filename.lower().endswith((".txt", ".md", ".text")) or "." not in filename:
         return decode_text(data)
-    raise ImportFileError("Notes can be a text file (.txt) or a Word document (.docx).")
+    raise ImportFileError(_("Notes can be a text file (.txt) or a Word document (.docx)."))
 
 
 def _docx_text(data: bytes) -> str:
     from docx import Document
 
     if not data.startswith(b"PK\x03\x04"):
-        raise ImportFileError("This file is named .docx but is not a Word document.")
+        raise ImportFileError(_("This file is named .docx but is not a Word document."))
     try:
         document = Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise ImportFileError(f"The Word document cannot be read ({type(error).__name__}).") from None
+        raise ImportFileError(_("The Word document cannot be read (%(error)s).", error=type(error).__name__)) from None
     paragraphs = [p.text for p in document.paragraphs]
     for table in document.tables:  # notes are sometimes kept in a table, one point per cell
         for row in table.rows:

@@ -12,6 +12,8 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from engage.imports import ImportFileError, clean_text, decode_text
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -52,21 +54,21 @@ def read_table(data: bytes, filename: str) -> Table:
     name = filename.lower()
     if name.endswith((".xlsx", ".xlsm")):
         if not data.startswith(b"PK\x03\x04"):
-            raise ImportFileError("This file is named .xlsx but is not an Excel workbook.")
+            raise ImportFileError(_("This file is named .xlsx but is not an Excel workbook."))
         table = Table(header=[], kind="xlsx", _data=data, _text=None)
     elif name.endswith((".csv", ".txt", ".tsv")) or "." not in name:
         table = Table(header=[], kind="csv", _data=b"", _text=decode_text(data))
     else:
-        raise ImportFileError("Engage reads spreadsheets saved as CSV (.csv) or Excel (.xlsx).")
+        raise ImportFileError(_("Engage reads spreadsheets saved as CSV (.csv) or Excel (.xlsx)."))
     source = _csv_rows(table._text) if table.kind == "csv" else _xlsx_rows(data)
     header = next(source, None)
     if not header or not any(header):
-        raise ImportFileError("The file is empty: its first row should name the columns.")
+        raise ImportFileError(_("The file is empty: its first row should name the columns."))
     header = [h.strip() for h in header]
     seen = set()
     for number, heading in enumerate(header, start=1):
         if heading and heading.lower() in seen:
-            raise ImportFileError(f"Two columns are both called '{heading}' (column {number}); rename one.")
+            raise ImportFileError(_("Two columns are both called '%(heading)s' (column %(number)s); rename one.", heading=heading, number=number))
         seen.add(heading.lower())
     return Table(header=header, kind=table.kind, _data=table._data, _text=table._text)
 
@@ -80,7 +82,7 @@ def _csv_rows(text: str) -> Iterator[list[str]]:
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
             yield [clean_text(cell) for cell in row]
     except csv.Error as error:
-        raise ImportFileError(f"The CSV file is malformed: {error}.") from None
+        raise ImportFileError(_("The CSV file is malformed: %(error)s.", error=error)) from None
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
@@ -96,7 +98,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
                 yield [_cell_text(value) for value in row]
             workbook.close()
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportFileError(f"The Excel workbook cannot be read ({type(error).__name__}).") from None
+        raise ImportFileError(_("The Excel workbook cannot be read (%(error)s).", error=type(error).__name__)) from None
 
 
 def _cell_text(value) -> str:

@@ -31,8 +31,8 @@ install-dev: $(VENV)/.installed-dev $(CATALOGUES)
 
 # After marking new strings: collect them and merge them into every catalogue (then translate them).
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs='.* __pycache__ .venv node_modules' --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --ignore-obsolete --no-fuzzy-matching
 
 migrate: install
 	$(BIN)/flask db upgrade

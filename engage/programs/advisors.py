@@ -79,14 +79,15 @@ def advisor_home(slug: str):
 
 
 def _document(review, report):
-    """The report as the board may read it: the published version, or the draft from suppressed data only."""
+    """The report as the board may read it: the published version, or the draft from suppressed data only
+    (a stream's draft without participants' words)."""
     if report.consultation_id is not None:
         consultation = db.session.get(Consultation, report.consultation_id)
         if report.status == ReportStatus.PUBLISHED.value:
             version = reports.published_version(consultation=consultation)
             if version is not None:
                 return reports.version_document(version, consultation=consultation)
-        return reports.build_draft(report=report, consultation=consultation).document
+        return review_admin.advisor_draft(report, consultation)
     return overall_document(review, report)
 
 
@@ -127,7 +128,7 @@ def advisor_report(slug: str, report_id: int):
                 flash(_("Thank you. Your comment was sent to the review team."), "success")
                 return redirect(url_for("programs.advisor_report", slug=slug, report_id=report.id) + "#comments",
                                 code=303)
-    db.session.commit()  # sections a first look drafted are kept (build_draft may add a missing one)
+    db.session.commit()  # the overall draft's first look may add a missing section
     return render_template("programs/advisor_report.html", review=review, report=report, document=document,
                            form=form, comments=review_admin.comments_on(report), commentable=commentable,
                            is_advisor=is_advisor_only(current_user)), 422 if form.errors else 200

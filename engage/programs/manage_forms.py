@@ -85,6 +85,6 @@ class AdvisorsForm(FlaskForm):
 
 
 class DraftCommentForm(FlaskForm):
-    section_key = SelectField(_l("Section"), validate_choice=False)
+    section_key = SelectField(_l("Section"), default="")
     body = TextAreaField(_l("Your comment"), validators=[InputRequired(_l("Write a comment first.")),
                                                          Length(max=5000)])

@@ -224,6 +224,20 @@ def advisor_can_read(report: Report | None) -> bool:
     return report is not None and report.status in ADVISOR_READABLE
 
 
+def advisor_draft(report: Report, consultation: Consultation):
+    """A stream report's draft as the board reads it: figures from the suppressed report data, and no
+    participant's words at all. Approved quotes and the appendix are left out until publication, since board
+    members (parents, students, staff) may know the writer."""
+    from engage.services import reports
+
+    data = dict(reports.report_data(report, consultation), quotes=[], appendix=[])
+    fact_map = reports.facts(data)
+    sections = [{"key": s.key, "title": s.title,
+                 "html": reports.render_section(reports.current_body(s, data), data, fact_map)}
+                for s in sorted(report.sections, key=lambda s: s.position) if s.key != "appendix"]
+    return reports.Document(slug=consultation.slug, title=report.title, sections=sections, data=data, draft=True)
+
+
 def add_comment(*, user: User, report: Report, body: str, section_key: str = "") -> DraftComment:
     """An advisor's comment on a draft waiting for approval or approved (not on a draft still being written)."""
     body = (body or "").strip()[:5000]

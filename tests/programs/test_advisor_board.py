@@ -97,12 +97,14 @@ def test_an_advisor_reads_a_draft_waiting_for_approval_but_not_one_being_written
 def test_an_advisor_comments_and_staff_see_it(app, make_user, board):
     advisor = board["advisor"]
     url = f"/programs/sro-review/board/reports/{board['ready']}"
-    assert post(advisor, url, {"section_key": "summary", "body": "Please say more about younger students."}
+    assert post(advisor, url, {"section_key": "executive_summary",
+                                   "body": "Please say more about younger students."}
                 ).status_code == 303
     assert post(advisor, url, {"body": ""}).status_code == 422
+    assert post(advisor, url, {"section_key": "no-such-section", "body": "Hi"}).status_code == 422
     with app.app_context():
         comment = db.session.scalar(select(DraftComment))
-        assert comment.body == "Please say more about younger students." and comment.section_key == "summary"
+        assert comment.body == "Please say more about younger students." and comment.section_key == "executive_summary"
     assert "Please say more about younger students." in advisor.get(url).get_data(as_text=True)
     reviewer = sign_in(app, make_user, "reviewer", email="rev@example.org")
     staff_page = reviewer.get("/programs/sro-review").get_data(as_text=True)
@@ -168,3 +170,21 @@ def test_an_advisor_reads_and_comments_on_the_overall_draft(app, board):
     page = advisor.get(url)
     assert page.status_code == 200 and SECRET not in page.get_data(as_text=True)
     assert post(advisor, url, {"body": "The streams table is clear."}).status_code == 303
+
+
+def test_an_approved_quote_stays_out_of_the_boards_draft(app, make_user, board):
+    """Board members may know the writer: until publication they read the figures, never a participant's words."""
+    from engage.models import Answer, ReportQuote, ReportSection
+
+    quote = "Officers help a lot."
+    with app.app_context():
+        answer_id = db.session.scalar(select(Answer.id).where(Answer.text == quote).limit(1))
+        db.session.add(ReportQuote(report_id=board["ready"], answer_id=answer_id, text=quote, status="approved"))
+        section = db.session.scalar(select(ReportSection).where(ReportSection.report_id == board["ready"],
+                                                                 ReportSection.key == "what_we_heard"))
+        section.body, section.edited = section.body + "\n\n{{ block:quotes:all }}\n", True
+        db.session.commit()
+    reviewer = sign_in(app, make_user, "reviewer", email="rev2@example.org")
+    assert quote in reviewer.get("/review/teachers/report/preview").get_data(as_text=True)  # staff see it
+    page = board["advisor"].get(f"/programs/sro-review/board/reports/{board['ready']}").get_data(as_text=True)
+    assert quote not in page and "What we heard" in page

@@ -47,8 +47,9 @@ class StreamForm(FlaskForm):
     consultation_id = SelectField(_l("Consultation"), coerce=int,
                                   validators=[InputRequired(_l("Choose a consultation."))])
     phase = SelectField(_l("Phase"), validate_choice=False)
-    audience = StringField(_l("Audience"), validators=[Length(max=120)],
-                           description=_l("Who this stream heard from, for example \u201cGrade 5 and 6 students\u201d."))
+    audience = StringField(
+        _l("Audience"), validators=[Length(max=120)],
+        description=_l("Who this stream heard from, for example \u201cGrade 5 and 6 students\u201d."))
     format = StringField(_l("Format"), validators=[Length(max=120)],
                          description=_l("How people took part, for example \u201cIn-person sessions\u201d."))
     partner = SelectField(_l("Partner"), validate_choice=False)

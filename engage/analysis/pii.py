@@ -324,7 +324,30 @@ _FRENCH_SAFEGUARDING: tuple[tuple[str, str], ...] = (
 _SAFEGUARDING += tuple((kind, re.compile(pattern)) for kind, pattern in _FRENCH_SAFEGUARDING)
 # Every pattern above needs one of these fragments; a comment with none (most of
 # them) skips the patterns entirely. Keep in step when adding patterns.
-_SAFEGUARDING_GATE = re.compile(
+def _literal_gate(fragments: str) -> re.Pattern[str]:
+    """One regex for any of the "|"-separated literal fragments, as a trie of shared prefixes.
+
+    ``re`` tries every branch of a plain alternation at every position; the trie tries one
+    branch per first letter, which scans English and French comments several times faster.
+    """
+    trie: dict = {}
+    for fragment in fragments.split("|"):
+        node = trie
+        for char in fragment:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return re.compile(build(trie))
+
+
+_SAFEGUARDING_GATE = _literal_gate(
     "myself|suicid|harm|life|it all|die|dead|want to|live|overdos|kms|unaliv|touch|molest|rap|sexual|groom|grop|nude|"
     "naked|abus|neglect|scared|afraid|terrified|forced|made me|locked|feed|hit|punch|kick|slap|beat|chok|strangl|grab|"
     "shov|push|hurt|assault|attack|threat|tase|pepper|handcuff|slam|tackl|harass|stalk|bull|burn|stab|shot|shoot|"

@@ -135,6 +135,8 @@ def test_all_languages_analyses_each_language_on_its_own(app, client, mixed, log
     assert "All languages." in page and "each language has its own themes" in page
     assert "Themes in English comments" in page and "Themes in French comments" in page
     assert page.count("Sentiment not available for French") == 1 and "average sentiment" in page
+    # French words on an English page are marked as French, for screen readers; English ones are not marked.
+    assert '<blockquote lang="fr">' in page and '<blockquote>' in page and 'lang="en"' not in page.split("<main", 1)[-1]
     assert client.get(f"/review/{SLUG}/runs/{version}?lang=fr").status_code == 200
     assert client.get(f"/review/{SLUG}/runs?lang=fr").status_code == 200
 

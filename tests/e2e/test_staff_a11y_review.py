@@ -133,6 +133,7 @@ def test_every_review_page_passes_axe(workspace, live_server, page, assert_acces
     # In French too (the language switcher's choice sticks, so switch back to English afterwards).
     check(f"{BASE}/segments?lang=fr")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator("table.segment-table")).to_contain_text(re.compile(r"\(\d+\u00a0%\)"))  # "(48 %)"
     check(f"{BASE}/report/quotes?lang=fr")
     page.goto(f"{live_server}{BASE}/themes?lang=en")
 

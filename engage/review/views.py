@@ -1,8 +1,9 @@
 """The review blueprint and its analysis-run views; other review areas add their routes from sibling modules."""
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from engage.access import require_consultation, require_roles
@@ -87,7 +88,24 @@ def show_run(slug: str, version: int):
     language = run.params.get("language")
     return render_template("review/show_run.html", consultation=consultation, run=run, quotes=quotes, groups=groups,
                            language_name=LANGUAGE_NAMES.get(language, language), only_in=_ONLY_IN.get(language),
-                           min_comments=analysis_runs.MIN_COMMENTS)
+                           min_comments=analysis_runs.MIN_COMMENTS, stalled=analysis_runs.is_stalled(run))
+
+
+@bp.route("/<slug>/runs/<int:version>/restart", methods=["POST"])
+def restart_run(slug: str, version: int):
+    consultation = consultation_or_404(slug)
+    run = _run(consultation, version)
+    if FlaskForm().validate_on_submit():
+        try:
+            analysis_runs.restart_run(run=run)
+        except analysis_runs.RunError as error:
+            flash(str(error), "warning")
+        else:
+            record_event(actor=current_user, action="restart_analysis", target_type="analysis_run", target_id=run.id,
+                         details={"version": run.version})
+            db.session.commit()
+            analysis_runs.dispatch_run(run_id=run.id)
+    return redirect(url_for("review.show_run", slug=slug, version=version), code=303)
 
 
 def _language_groups(run: AnalysisRun) -> list[dict]:

@@ -9,8 +9,10 @@ What a run covered is kept in its `params`: "language" (None for all) and "group
 
 Results are written in short transactions of a few hundred rows, so participants' answers are saved in between
 (SQLite has one writer at a time), and the run becomes "done" only in the last one: until then, and for good if
-the worker dies midway, it is not shown as finished or used anywhere. Running it again discards the partial rows.
+the worker dies midway, it is not shown as finished or used anywhere. A run that stops moving for STALLED_AFTER can
+be started again from its page (or an RQ job re-queued); running it again discards the partial rows first.
 """
+import datetime as dt
 import threading
 import time
 import traceback
@@ -46,11 +48,14 @@ MIN_COMMENTS = 5
 # How long one chunk of results may hold the write lock; chunks are resized to stay near it.
 _CHUNK_SECONDS = 0.1
 _CHUNK_FIRST, _CHUNK_MIN, _CHUNK_MAX = 500, 50, 5000
+# A run whose progress has not moved for this long has lost its worker (a restarted web process or a killed job).
+STALLED_AFTER = dt.timedelta(minutes=10)
 
 # Progress messages are stored in English and translated when shown (`_(run.message)` in the run page).
 _READING, _SCORING, _THEMES = _l("Reading comments"), _l("Scoring sentiment"), _l("Finding themes")
 _CHECKING, _SAVING, _FINISHED = _l("Checking for personal details and safety concerns"), _l("Saving results"), _l("Finished")
 _STOPPED = _l("The analysis stopped because of an error.")
+_WAITING = _l("Waiting to start")
 _TOO_FEW = _l("There are too few comments to analyse: at least 5 are needed.")
 
 ChunkHook = Callable[[int, int], None]
@@ -99,6 +104,26 @@ def start_analysis(*, consultation: Consultation, user: User | None, question_id
     return run
 
 
+def is_stalled(run: AnalysisRun, *, now: dt.datetime | None = None) -> bool:
+    """Whether a queued or running run has shown no progress for STALLED_AFTER (its worker is gone)."""
+    if run.status not in (RunStatus.QUEUED.value, RunStatus.RUNNING.value):
+        return False
+    beat = (run.params or {}).get("heartbeat")
+    last = dt.datetime.fromisoformat(beat) if beat else run.created_at
+    return (now or utcnow()) - last > STALLED_AFTER
+
+
+def restart_run(*, run: AnalysisRun) -> AnalysisRun:
+    """Queue a failed or stalled run again; the caller commits and dispatches it. Its partial output goes when it runs."""
+    if not (run.status == RunStatus.FAILED.value or is_stalled(run)):
+        raise RunError(_l("Only a run that failed or stopped moving can be started again."))
+    begin_write()
+    run.status, run.progress, run.message, run.error, run.finished_at = RunStatus.QUEUED.value, 0.0, str(_WAITING), "", None
+    run.params = {**run.params, "heartbeat": utcnow().isoformat()}
+    db.session.flush()
+    return run
+
+
 def dispatch_run(*, run_id: int) -> str:
     """Run in the background: as an RQ job when REDIS_URL is set, else on a thread. Returns which."""
     app = current_app._get_current_object()
@@ -126,8 +151,8 @@ def execute_run(*, run_id: int, chunk_size: int | None = None, on_chunk: ChunkHo
     """Do the analysis for a queued run and store its output; failures are recorded on the run, not raised.
 
     Results are committed in chunks (`chunk_size` rows, or sized to hold the write lock about 0.1 s), calling
-    `on_chunk(rows_stored, rows_total)` after each commit. A run left "running" by a worker that died is
-    started over: its partial output is discarded first. A finished run is left as it is.
+    `on_chunk(rows_stored, rows_total)` after each commit. A run left half-stored by a worker that
+    died is started over: its partial output is discarded first. A finished run is left as it is.
     """
     run = db.session.get(AnalysisRun, run_id)
     if run is None:  # deleted, or a job for another database: nothing to do
@@ -145,10 +170,11 @@ def execute_run(*, run_id: int, chunk_size: int | None = None, on_chunk: ChunkHo
             run = db.session.get(AnalysisRun, run_id)
             run.status = RunStatus.RUNNING.value
             run.progress, run.message = max(0.0, min(1.0, fraction)), str(message)[:200]
+            run.params = {**run.params, "heartbeat": utcnow().isoformat()}
             db.session.commit()
 
     try:
-        if run.status == RunStatus.RUNNING.value:
+        if _has_output(run_id):  # an earlier attempt died midway
             _discard_output(run_id)
         report(0.0, _READING, force=True)
         run = db.session.get(AnalysisRun, run_id)
@@ -298,6 +324,11 @@ def _store(run_id: int, found: dict, *, chunk_size: int | None, on_chunk: ChunkH
         if on_chunk is not None:
             on_chunk(start, len(rows))
         progress(start / len(rows))
+
+
+def _has_output(run_id: int) -> bool:
+    return any(db.session.scalar(select(model.run_id).where(model.run_id == run_id).limit(1)) is not None
+               for model in (MachineTheme, CommentAnalysis))
 
 
 def _discard_output(run_id: int) -> None:

@@ -261,3 +261,40 @@ def test_an_error_while_storing_fails_the_run_and_removes_its_partial_rows(app, 
         assert run.status == "failed" and "disk full" in run.error
         assert _comment_count(run_id) == 0
         assert db.session.scalar(select(func.count()).select_from(MachineTheme)) == 0
+
+
+def test_a_stalled_run_can_be_started_again_from_its_page(app, client, mixed, login_as):
+    run_id = _run(app, mixed, n_themes=2)
+
+    def die(stored, total):
+        if stored >= 20:
+            raise KeyboardInterrupt
+
+    with app.app_context():
+        with pytest.raises(KeyboardInterrupt):
+            analysis_runs.execute_run(run_id=run_id, chunk_size=10, on_chunk=die)
+        db.session.rollback()
+    login_as("reviewer")
+    page = client.get(f"/review/{SLUG}/runs/1").get_data(as_text=True)
+    # Still moving (as far as anyone can tell): no way to start it twice.
+    assert "Start this run again" not in page and 'http-equiv="refresh"' in page
+    refused = client.post(f"/review/{SLUG}/runs/1/restart", data=hidden_inputs(page))
+    assert refused.status_code == 303
+    assert "Only a run that failed or stopped moving" in client.get(f"/review/{SLUG}/runs/1").get_data(as_text=True)
+
+    with app.app_context():  # eleven minutes later, nothing has moved
+        run = db.session.get(AnalysisRun, run_id)
+        run.params = {**run.params, "heartbeat": (dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                                                  - dt.timedelta(minutes=11)).isoformat()}
+        db.session.commit()
+    page = client.get(f"/review/{SLUG}/runs/1").get_data(as_text=True)
+    assert "has not moved for more than 10 minutes" in page and 'http-equiv="refresh"' not in page
+    assert client.post(f"/review/{SLUG}/runs/1/restart", data=hidden_inputs(page)).status_code == 303
+    deadline = time.monotonic() + 60
+    while client.get(f"/review/{SLUG}/runs/1/status.json").get_json()["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    with app.app_context():
+        run = db.session.get(AnalysisRun, run_id)
+        assert run.status == "done" and run.n_comments == 32 and _comment_count(run_id) == 32
+        assert db.session.scalar(select(func.count()).select_from(MachineTheme)) == 4

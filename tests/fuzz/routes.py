@@ -20,10 +20,19 @@ HAND_FIELDS: dict[str, dict[str, list[str]]] = {
         "language": ["en"], "segment_description": ["grade 7 students"], "notes": [""],
         "comment": ["We talked about safety.", "Some want counsellors."], "leave": ["1"], "join": ["0"],
         "filename": ["notes.txt"], "action": ["save", "check"]},
-    # The seeded report is in draft: these buttons show only while it is in review or once it is approved.
-    "review.report_approve": {},
-    "review.report_return": {"note": ["Please check the numbers."]},
+    # The seeded stream report is in review: publishing shows only once it is approved.
     "review.report_publish": {"correction_note": ["Fixed a typo."]},
+    # The seeded overall report is published: these buttons show only while it is in review or approved.
+    "programs.report_approve": {},
+    "programs.report_return": {"note": ["Please check the numbers."]},
+    "programs.report_publish": {"correction_note": ["Fixed a typo."]},
+    # Shown only beside an edited section of the overall report.
+    "programs.report_redraft_section": {},
+    # Shown only beside a cross-stream difference that is significant, which two small seeded streams are not.
+    "programs.pin_finding": {"by": ["stream", "phase", "audience"], "group": ["Students"], "feature": ["1"],
+                             "note": ["Students differ."]},
+    # Shown only for a run that failed or was interrupted while storing.
+    "review.restart_run": {},
     # Shown only beside a difference that passes the significance test, which small seeded groups do not.
     "review.pin_finding": {"by": ["f1", "o3", "channel"], "value": ["Student", "in", "online"], "feature": ["1", "2"],
                            "question": ["1", ""], "source": ["codes", "machine"], "note": ["Students differ."]},

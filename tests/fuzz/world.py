@@ -30,6 +30,9 @@ from tests.conftest import STAFF_PASSWORD
 from tests.review.data_factory import add_responses
 
 MAIN = "school-safety"  # open, with responses, themes, flags, samples, a published report
+REVIEW = "safety-review"  # an active program review with MAIN and CLOSED as streams, its overall report published
+DRAFT_REVIEW = "draft-review"  # not public at all
+ADVISOR_EMAIL = "advisor@example.org"
 CODED = "coded-entry"  # open, needs an access code
 CLOSED = "closed-one"
 DRAFT = "draft-one"  # not public at all
@@ -76,6 +79,7 @@ def build_world(app, make_consultation, make_user) -> World:
     third_id = make_user(email="third-reviewer@example.org", roles=("reviewer",))
     make_user(email="publisher-only@example.org", roles=("publisher",), consultation_ids=(ids[MAIN],))
     make_user(email=LOGIN_TARGET, roles=("reviewer",))
+    make_user(email=ADVISOR_EMAIL, roles=("advisor",))
     rows = [(text, channel, segments, themes) for text, segments, themes in _COMMENTS
             for channel in ("online", "paper", "online", "online")]
     add_responses(app, ids[MAIN], rows)
@@ -89,6 +93,8 @@ def _services_world(app, ids, fuzzer_id, other_id, third_id) -> World:
     from engage.services import accounts, analysis_runs, double_coding, engagement_sessions, flags, quotes, reports
 
     consultation = db.session.get(Consultation, ids[MAIN])
+    consultation.languages = ["en", "fr"]  # so its French wording page exists
+    consultation.translations = {"fr": {"title": "Sécurité à l'école"}}
     fuzzer, other, third = (db.session.get(User, i) for i in (fuzzer_id, other_id, third_id))
     answers = db.session.scalars(select(Answer).join(Answer.response).where(
         Answer.text.is_not(None), Answer.response.has(consultation_id=consultation.id)).order_by(Answer.text)).all()
@@ -137,11 +143,50 @@ def _services_world(app, ids, fuzzer_id, other_id, third_id) -> World:
         details=engagement_sessions.SessionDetails(channel="focus_group", attendees=12, organisation="Youth centre"),
         comments=["We talked about feeling safe at school.", "Some students do not trust the officer."])
     db.session.commit()
+    _review_world(consultation, db.session.get(Consultation, ids[CLOSED]), themes, fuzzer)
     blind = double_coding.blind_answer_ids(consultation=consultation, user=fuzzer)
     suggested = next(a for a in answers[:6] if a.id not in blind)
     return World(fuzzer_id=fuzzer_id, consultation_ids=ids, invite_token=invite_token,
                  spreadsheet_token=save_upload(SPREADSHEET, "comments.csv"), email_token=save_upload(EMAIL, "note.eml"),
                  seed_urls=[f"/review/{MAIN}/comments/{suggested.id}/code"])
+
+
+def _review_world(main: Consultation, closed: Consultation, themes: list, fuzzer: User) -> None:
+    """A program review with two streams, a shared theme, a finding, recommendations with history, an advisor
+    named on it, a comment on a draft in review, and a published overall report; and a draft review."""
+    from engage.models import Report, ReviewFinding
+    from engage.services import recommendations, review_admin, review_reports, reports, reviews
+
+    review = review_admin.save_review(
+        user=fuzzer, review=None, slug=REVIEW, title="Safety review", description="Two streams.", status="active",
+        starts_on=dt.date.today() - dt.timedelta(days=90), lead_organisation="Police service",
+        partners=["School board"], phases=["Phase 1", "Phase 2"])
+    review_admin.tag_stream(user=fuzzer, review=review, consultation=main, phase="Phase 1", audience="Students",
+                            format="Online survey", partner="School board")
+    review_admin.tag_stream(user=fuzzer, review=review, consultation=closed, phase="Phase 2", audience="Teachers",
+                            format="Roundtable")
+    shared = reviews.save_review_theme(review=review, user=fuzzer, theme=None, name=themes[0].name,
+                                       description="Feeling safe.", keywords="safe")
+    reviews.adopt_into_streams(review=review, user=fuzzer)
+    finding = ReviewFinding(review_id=review.id, title="Students differ", data={"group": "Students"})
+    db.session.add(finding)
+    db.session.flush()
+    first = recommendations.create(review, number=1, title="Train officers", owner="Police service",
+                                   theme_ids=[shared.id], finding_ids=[finding.id], publish=True, user=fuzzer,
+                                   on=dt.date.today() - dt.timedelta(days=30))
+    recommendations.change(first, user=fuzzer, status="in_progress", note="Training has started.")
+    recommendations.create(review, number=2, title="An internal draft", user=fuzzer)
+    advisor = db.session.scalar(select(User).where(User.email == ADVISOR_EMAIL))
+    review_admin.set_advisors(user=fuzzer, review=review, user_ids=[advisor.id])
+
+    overall = review_reports.ensure_review_report(review=review, user=fuzzer)
+    draft = review_reports.build_draft(report=overall, user=fuzzer)
+    reports.freeze_version(report=overall, document=draft.document, user=fuzzer)
+    stream_report = db.session.scalar(select(Report).where(Report.consultation_id == main.id))
+    stream_report.status = "in_review"
+    review_admin.add_comment(user=advisor, report=stream_report, body="Please say how many took part.")
+    review_admin.save_review(user=fuzzer, review=None, slug=DRAFT_REVIEW, title="Draft review")
+    db.session.commit()
 
 
 def id_pools(app, world: World) -> dict[str, list]:
@@ -152,8 +197,17 @@ def id_pools(app, world: World) -> dict[str, list]:
     def ids(column, *where):
         return list(db.session.scalars(select(column).where(*where).order_by(column).limit(12)))
 
+    from engage.models import Recommendation, Report, Review, ReviewFinding
+    from engage.services.review_reports import SECTION_TITLES as REVIEW_SECTIONS
+
     with app.app_context():
         main = world.consultation_ids[MAIN]
+        # Program-review URLs name a review by its slug; the active one with everything comes first.
+        review_slugs = sorted(ids(Review.slug), key=lambda slug: (slug != REVIEW, slug))
+        review_routes = {f"{rule.endpoint}:slug": review_slugs for rule in app.url_map.iter_rules()
+                         if rule.endpoint.startswith("programs.")}
+        review_routes |= {f"programs.{name}:key": sorted(REVIEW_SECTIONS)
+                          for name in ("report_edit_section", "report_redraft_section")}
         # The main consultation first: the crawl starts from the first values, and it has one of everything.
         return {
             "slug": sorted(ids(Consultation.slug), key=lambda slug: (slug != MAIN, slug)),
@@ -178,7 +232,11 @@ def id_pools(app, world: World) -> dict[str, list]:
             "facilitate.map_spreadsheet:token": [world.spreadsheet_token],
             "facilitate.preview_email:token": [world.email_token],
             "filename": ["css/engage.css", "js/intake.js"],
-        }
+            "language": ["fr", "en"],
+            "rec_id": ids(Recommendation.id),
+            "report_id": ids(Report.id),
+            "finding_id": ids(ReviewFinding.id),
+        } | review_routes
 
 
 def sign_in(app, *, email: str = FUZZER_EMAIL):

@@ -64,6 +64,7 @@ def _list_page(consultation, report, *, status: str, error: str | None = None, c
         "review/quotes.html", consultation=consultation, status=status, quotes=quotes[:MAX_SHOWN],
         hidden=max(0, len(quotes) - MAX_SHOWN), counts=service.count_quotes(report=report), theme_names=theme_names,
         showable=service.showable_labels(consultation=consultation), error=error, kind_labels=service.KIND_LABELS,
+        warning_message=service.warning_message,
         drafter=is_drafter(current_user), publisher=is_publisher(current_user), action_form=ActionForm(),
         approve_form=ApproveForm(formdata=None), reject_form=RejectForm(formdata=None),
     ), code

@@ -8,6 +8,8 @@ A publisher reads every warning; nothing here changes a quote.
 import re
 from collections import defaultdict
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from engage.analysis.pii import _HONORIFIC_WORDS, _NOT_NAMES, _at_sentence_start, _common_words, find_pii
@@ -16,8 +18,14 @@ from engage.extensions import db
 from engage.models import Answer, Consultation, Response
 
 RARE_RESPONDENTS = 2  # a word used by at most this many respondents is a rare detail
-KIND_LABELS = {"person": "Names a person", "school": "Names a school", "place": "Names a place",
-               "contact": "Personal details", "rare": "Rare detail", "label": "Small group"}
+KIND_LABELS = {"person": _l("Names a person"), "school": _l("Names a school"), "place": _l("Names a place"),
+               "contact": _l("Personal details"), "rare": _l("Rare detail"), "label": _l("Small group")}
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue and keep it English: warnings are stored, and translated where shown."""
+    return message
+
 
 _WORD = re.compile(r"(?<![\w\[])[^\W\d_]+(?:['’][^\W\d_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
@@ -83,11 +91,21 @@ _OWN_ROLE = re.compile(
     re.IGNORECASE,
 )
 _RARE_PATTERNS = (
-    (_AGE, "Gives an exact age: {}."),
-    (_GRADE, "Gives a grade: {}. With other details, a grade can narrow down who wrote this."),
-    (_DATE, "Gives an exact date: {}."), (_ONLY_ONE, "Describes someone few people could be: {}."),
-    (_OWN_ROLE, "Gives a job few people have: {}."),
+    (_AGE, N_("Gives an exact age: %(details)s.")),
+    (_GRADE, N_("Gives a grade: %(details)s. With other details, a grade can narrow down who wrote this.")),
+    (_DATE, N_("Gives an exact date: %(details)s.")),
+    (_ONLY_ONE, N_("Describes someone few people could be: %(details)s.")),
+    (_OWN_ROLE, N_("Gives a job few people have: %(details)s.")),
 )
+_MESSAGES = {
+    "person": N_("May name a person: %(details)s. A name can identify the writer or the person they write about."),
+    "school": N_("Names a school: %(details)s. In a small school this can point to the writer."),
+    "place": N_("Names a place: %(details)s. A street, neighbourhood or landmark can point to the writer."),
+    "contact": N_("Still holds personal details (%(details)s). Redact the comment before quoting it."),
+    "rare": N_("Uses words few other respondents used: %(details)s. Unusual details can point to one person."),
+}
+_LABEL_MESSAGE = N_("Fewer than %(minimum)s respondents chose “%(label)s”. Showing that group with the quote could "
+                    "point to the writer: show the quote without it.")
 
 
 def _quoted(items) -> str:
@@ -179,23 +197,16 @@ class QuoteChecker:
                 found[kind].append(match.text if kind != "contact" else match.kind)
         covered |= {w.lower() for items in found.values() for item in items for w in _WORD.findall(item)}
         self._words(text, found, covered)
-        messages = {
-            "person": "May name a person: {}. A name can identify the writer or the person they write about.",
-            "school": "Names a school: {}. In a small school this can point to the writer.",
-            "place": "Names a place: {}. A street, neighbourhood or landmark can point to the writer.",
-            "contact": "Still holds personal details ({}). Redact the comment before quoting it.",
-            "rare": "Uses words few other respondents used: {}. Unusual details can point to one person.",
-        }
-        warnings = [{"kind": kind, "message": messages[kind].format(_quoted(found[kind]))}
+        # Stored with the quote, so in English; ``warning_message`` translates one where it is shown.
+        warnings = [{"kind": kind, "message": _MESSAGES[kind] % {"details": _quoted(found[kind])}}
                     for kind in ("person", "school", "place", "contact") if found[kind]]
-        warnings += [{"kind": "rare", "message": message.format(f"“{detail}”")} for message, detail in rare]
+        warnings += [{"kind": "rare", "message": message % {"details": f"“{detail}”"}} for message, detail in rare]
         if found["rare"]:
-            warnings.append({"kind": "rare", "message": messages["rare"].format(_quoted(found["rare"]))})
+            warnings.append({"kind": "rare", "message": _MESSAGES["rare"] % {"details": _quoted(found["rare"])}})
         minimum = self.consultation.public_minimum(identity=identity)
         if segment_label and group_size is not None and group_size < minimum:
-            warnings.append({"kind": "label", "message": (
-                f"Fewer than {minimum} respondents chose “{segment_label}”. Showing that group with the quote could "
-                "point to the writer: show the quote without it.")})
+            warnings.append({"kind": "label", "message": _LABEL_MESSAGE % {"minimum": minimum,
+                                                                           "label": segment_label}})
         return warnings
 
     def _words(self, text: str, found: dict[str, list[str]], covered: set[str]) -> None:
@@ -241,3 +252,23 @@ def reidentification_warnings(*, consultation: Consultation, text: str, segment_
     """
     return QuoteChecker(consultation).warnings(text, segment_label=segment_label, group_size=group_size,
                                                identity=identity)
+
+
+def _pattern(message: str) -> re.Pattern:
+    """A stored English warning's shape: its message with each placeholder as a named group."""
+    parts = re.split(r"%\((\w+)\)s", message)
+    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.*)" for i, part in enumerate(parts)),
+                      re.DOTALL)
+
+
+_SHAPES = [(message, _pattern(message))
+           for message in [m for _, m in _RARE_PATTERNS] + list(_MESSAGES.values()) + [_LABEL_MESSAGE]]
+
+
+def warning_message(warning: dict) -> str:
+    """A stored warning's message in the page's language (as stored when it matches no known message)."""
+    stored = warning.get("message") or ""
+    for message, shape in _SHAPES:
+        if match := shape.fullmatch(stored):
+            return _(message, **match.groupdict())
+    return stored

@@ -9,6 +9,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 
 from engage.analysis.pii import scrub_pii
@@ -23,7 +24,9 @@ from engage.models.user import utcnow
 from engage.services.audit import record_event
 from engage.services.comments import NO_QUESTION_LABEL, group_sizes
 # The check has its own module; callers reach it through this one.
-from engage.services.quote_check import KIND_LABELS, QuoteChecker, WordUsage, reidentification_warnings  # noqa: F401
+from engage.services.quote_check import (  # noqa: F401
+    KIND_LABELS, QuoteChecker, WordUsage, reidentification_warnings, warning_message,
+)
 from engage.services.reports import is_drafter, is_publisher
 from engage.services.themes import shown_text, theme_or_none
 
@@ -32,7 +35,14 @@ QUOTE_STATUSES = (PROPOSED, APPROVED, REJECTED)
 ROLE_FIELD = "role"  # the "about you" field whose answer labels a quote ("Student", "Teacher")
 MAX_REASON = 500
 MIN_CHARS, MAX_CHARS = 20, 1200  # candidates long enough to say something, short enough to quote
-GONE = "The comment is no longer in the consultation."
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue and keep it English: it is stored, and translated where it is shown."""
+    return message
+
+
+GONE = N_("The comment is no longer in the consultation.")  # stored as a rejection reason, so English
 
 
 class QuoteError(ValueError):
@@ -179,24 +189,24 @@ def propose_quote(*, report: Report, answer: Answer, theme_id: int | None, user:
     Proposing a comment that is already a quote returns that quote unchanged.
     """
     if not is_drafter(user):
-        raise QuoteError("Only reviewers can propose quotes.")
+        raise QuoteError(_("Only reviewers can propose quotes."))
     consultation = _consultation(report)
     response = db.session.get(Response, answer.response_id)
     if response is None or response.consultation_id != consultation.id or answer.text is None:
-        raise QuoteError("That comment is not part of this consultation.")
+        raise QuoteError(_("That comment is not part of this consultation."))
     existing = _quote_for(report, answer.id)
     if existing is not None:
         if existing.status == REJECTED:
-            raise QuoteError("A publisher has rejected this comment as a quote already.")
+            raise QuoteError(_("A publisher has rejected this comment as a quote already."))
         return existing
     if theme_id is not None and theme_or_none(consultation_id=consultation.id, theme_id=theme_id) is None:
-        raise QuoteError("Choose one of this consultation's themes.")
+        raise QuoteError(_("Choose one of this consultation's themes."))
     if db.session.scalar(select(func.count()).select_from(CommentFlag).where(
             CommentFlag.answer_id == answer.id, CommentFlag.status == "open")):
-        raise QuoteError("This comment has an open flag. Deal with the flag before quoting it.")
+        raise QuoteError(_("This comment has an open flag. Deal with the flag before quoting it."))
     text = shown_quote_text(consultation=consultation, answer=answer)
     if not text.strip() or is_non_answer(text):
-        raise QuoteError("This comment says nothing that could be quoted.")
+        raise QuoteError(_("This comment says nothing that could be quoted."))
     label = _writer_labels(consultation, [answer.response_id]).get(answer.response_id, "")
     warnings = QuoteChecker(consultation).warnings(
         text, **_label_check(consultation, label, label_groups(consultation=consultation)))
@@ -284,34 +294,34 @@ def approve_quote(*, quote: ReportQuote, user: User, show_label: bool, checked_w
     refreshed instead and ``QuoteChanged`` is raised (commit that refresh).
     """
     if not is_publisher(user):
-        raise QuoteError("Only a publisher can approve quotes.")
+        raise QuoteError(_("Only a publisher can approve quotes."))
     if quote.status != PROPOSED:
-        raise QuoteError("This quote is already approved." if quote.status == APPROVED
-                         else "A rejected quote cannot be approved.")
+        raise QuoteError(_("This quote is already approved.") if quote.status == APPROVED
+                         else _("A rejected quote cannot be approved."))
     report = db.session.get(Report, quote.report_id)
     consultation = _consultation(report)
     if show_label:
         if not quote.segment_label:
-            raise QuoteError("This quote has no group label to show.")
+            raise QuoteError(_("This quote has no group label to show."))
         size, minimum = label_groups(consultation=consultation).get(quote.segment_label, (0, consultation.public_minimum()))
         if size < minimum:
-            raise QuoteError(f"Fewer than {minimum} respondents chose “{quote.segment_label}”, so the label cannot be "
-                             "shown with a quote: it could point to the writer. Approve the quote without the label, "
-                             "or reject it.")
+            raise QuoteError(_("Fewer than %(minimum)s respondents chose “%(label)s”, so the label cannot be "
+                               "shown with a quote: it could point to the writer. Approve the quote without the "
+                               "label, or reject it.", minimum=minimum, label=quote.segment_label))
     if any(w["kind"] != "label" for w in quote.warnings) and not checked_warnings:
-        raise QuoteError("This quote has warnings. Read them, then tick “I have checked the warnings” to approve it, "
-                         "or reject it.")
+        raise QuoteError(_("This quote has warnings. Read them, then tick “I have checked the warnings” to approve "
+                           "it, or reject it."))
     begin_write()
     quote = db.session.get(ReportQuote, quote.id)
     answer = db.session.get(Answer, quote.answer_id) if quote.answer_id else None
     if quote.status != PROPOSED:
-        raise QuoteError("Someone decided on this quote a moment ago. Look at it again.")
+        raise QuoteError(_("Someone decided on this quote a moment ago. Look at it again."))
     if _is_stale(quote, answer, consultation):
         _refresh(quote, answer, QuoteChecker(consultation))
         db.session.flush()
-        raise QuoteChanged(GONE if answer is None else
-                           "The comment was redacted after this quote was proposed. The quote now shows the new text: "
-                           "read it and its warnings again before approving.")
+        raise QuoteChanged(_(GONE) if answer is None else
+                           _("The comment was redacted after this quote was proposed. The quote now shows the new "
+                             "text: read it and its warnings again before approving."))
     quote.status, quote.show_label, quote.reason = APPROVED, bool(show_label), ""
     quote.decided_by_id, quote.decided_at = user.id, utcnow()
     db.session.flush()
@@ -325,13 +335,13 @@ def reject_quote(*, quote: ReportQuote, user: User, reason: str) -> ReportQuote:
     """A publisher's rejection, with a reason (kept on the quote, not in the audit log). Also undoes an approval."""
     reason = " ".join((reason or "").split())
     if not is_publisher(user):
-        raise QuoteError("Only a publisher can reject quotes.")
+        raise QuoteError(_("Only a publisher can reject quotes."))
     if quote.status == REJECTED:
-        raise QuoteError("This quote is already rejected.")
+        raise QuoteError(_("This quote is already rejected."))
     if not reason:
-        raise QuoteError("Give a reason for rejecting the quote.")
+        raise QuoteError(_("Give a reason for rejecting the quote."))
     if len(reason) > MAX_REASON:
-        raise QuoteError(f"Keep the reason under {MAX_REASON} characters.")
+        raise QuoteError(_("Keep the reason under %(limit)s characters.", limit=MAX_REASON))
     begin_write()
     quote = db.session.get(ReportQuote, quote.id)
     was = quote.status
@@ -346,13 +356,13 @@ def reject_quote(*, quote: ReportQuote, user: User, reason: str) -> ReportQuote:
 def withdraw_quote(*, quote: ReportQuote, user: User) -> None:
     """A reviewer takes back a proposal nobody has decided on yet."""
     if not is_drafter(user):
-        raise QuoteError("Only reviewers can withdraw proposed quotes.")
+        raise QuoteError(_("Only reviewers can withdraw proposed quotes."))
     if quote.status != PROPOSED:
-        raise QuoteError("Only a quote still waiting for a decision can be withdrawn.")
+        raise QuoteError(_("Only a quote still waiting for a decision can be withdrawn."))
     begin_write()
     quote = db.session.get(ReportQuote, quote.id)
     if quote is None or quote.status != PROPOSED:
-        raise QuoteError("Someone decided on this quote a moment ago. Look at it again.")
+        raise QuoteError(_("Someone decided on this quote a moment ago. Look at it again."))
     record_event(actor=user, action="withdraw_quote", target_type="report_quote", target_id=quote.id,
                  details={"report_id": quote.report_id})
     db.session.delete(quote)
@@ -395,7 +405,7 @@ def approved_quotes(*, report: Report) -> list[ReportQuote]:
 def propose_all_for_appendix(*, report: Report, user: User) -> int:
     """Propose, without a theme, every comment that has no open flag, says something and is not a quote yet."""
     if not is_drafter(user):
-        raise QuoteError("Only reviewers can propose quotes.")
+        raise QuoteError(_("Only reviewers can propose quotes."))
     consultation = _consultation(report)
     shown = func.coalesce(Answer.redacted_text, Answer.text)
     rows = db.session.execute(
@@ -434,7 +444,7 @@ def approve_all_without_warnings(*, report: Report, user: User) -> int:
     Quotes are re-checked against their comments first, so a redaction is never approved unseen.
     """
     if not is_publisher(user):
-        raise QuoteError("Only a publisher can approve quotes.")
+        raise QuoteError(_("Only a publisher can approve quotes."))
     begin_write()
     refresh_quotes(report=report, user=user)
     ids = [quote_id for quote_id, warnings in db.session.execute(

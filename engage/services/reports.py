@@ -9,6 +9,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from engage.database import begin_write
@@ -398,23 +400,28 @@ def section_problems(key: str, body: str, *, data: dict, fact_map: dict[str, Fac
             line_start = body.rfind("\n", 0, match.start()) + 1
             line_end = body.find("\n", match.end())
             if not BLOCK_LINE.fullmatch(body[line_start:None if line_end < 0 else line_end]):
-                problems.append(Problem(key, f"“{match.group(0)}” must be on a line of its own."))
+                problems.append(Problem(key, _("“%(token)s” must be on a line of its own.", token=match.group(0))))
         elif name not in fact_map:
-            problems.append(Problem(key, f"“{match.group(0)}” is not a number this report knows."))
+            problems.append(Problem(key, _("“%(token)s” is not a number this report knows.", token=match.group(0))))
     plain = TOKEN.sub(" ", body)
     for number in sorted({m.group(0) for m in NUMBER.finditer(plain)}):
         was = [k for k, text in facts_at_save.items() if text == number]
         if was and all(k not in fact_map or fact_map[k].text != number for k in was):
-            fact = fact_map.get(was[0])
-            now = f"it is now {fact.text}" if fact else "it is no longer in the data"
-            problems.append(Problem(
-                key, f"You typed {number}, which was {fact.label if fact else was[0]} when this section was saved; "
-                     f"{now}. Use the {{{{ {was[0]} }}}} token so it stays right."))
+            fact, token = fact_map.get(was[0]), "{{ %s }}" % was[0]
+            if fact:
+                message = _("You typed %(number)s, which was %(label)s when this section was saved; it is now "
+                            "%(now)s. Use the %(token)s token so it stays right.",
+                            number=number, label=fact.label, now=fact.text, token=token)
+            else:
+                message = _("You typed %(number)s, which was %(label)s when this section was saved; it is no longer "
+                            "in the data. Use the %(token)s token so it stays right.",
+                            number=number, label=was[0], token=token)
+            problems.append(Problem(key, message))
     for quoted in _hand_quotes(plain):
         if " ".join(quoted.split()) not in approved_texts:
-            problems.append(Problem(
-                key, f"“{quoted[:80]}” looks like a quote typed by hand. Quotes must be approved comments, inserted "
-                     "with a {{ block:quotes:... }} token, never retyped or paraphrased."))
+            problems.append(Problem(key, _(
+                "“%(quote)s” looks like a quote typed by hand. Quotes must be approved comments, inserted with a "
+                "%(token)s token, never retyped or paraphrased.", quote=quoted[:80], token="{{ block:quotes:... }}")))
     return problems
 
 
@@ -477,9 +484,9 @@ def save_section(*, report: Report, section: ReportSection, title: str, body: st
     title = " ".join(title.split())[:200]
     body = body.replace("\r\n", "\n")
     if not title:
-        raise ReportError("Give the section a title.")
+        raise ReportError(_("Give the section a title."))
     if len(body) > MAX_SECTION_CHARS:
-        raise ReportError(f"A section can be at most {MAX_SECTION_CHARS:,} characters.")
+        raise ReportError(_("A section can be at most %(limit)s characters.", limit=f"{MAX_SECTION_CHARS:,}"))
     if title == section.title and body == current_body(section, data) and section.edited:
         return False
     begin_write()
@@ -520,7 +527,7 @@ def restore_revision(*, report: Report, section: ReportSection, number: int, use
         ReportRevision.report_id == report.id, ReportRevision.section_key == section.key,
         ReportRevision.number == number))
     if revision is None:
-        raise ReportError("That version of the section does not exist.")
+        raise ReportError(_("That version of the section does not exist."))
     return save_section(report=report, section=section, title=revision.title, body=revision.body, user=user,
                         data=data)
 
@@ -547,9 +554,9 @@ def _back_to_draft(report: Report) -> bool:
 def update_settings(*, report: Report, user: User, title: str, include_appendix: bool, source: str) -> None:
     title = " ".join(title.split())[:300]
     if not title:
-        raise ReportError("Give the report a title.")
+        raise ReportError(_("Give the report a title."))
     if source not in ("codes", "machine"):
-        raise ReportError("Choose reviewers' codes or the latest analysis run's themes.")
+        raise ReportError(_("Choose reviewers' codes or the latest analysis run's themes."))
     if (title, include_appendix, source) == (report.title, report.include_appendix, report.source):
         return
     begin_write()
@@ -608,9 +615,9 @@ def fingerprint(document: Document) -> str:
 
 def submit_for_review(*, report: Report, consultation: Consultation, user: User) -> None:
     if not is_drafter(user):
-        raise ReportError("Only reviewers can send a report for approval.")
+        raise ReportError(_("Only reviewers can send a report for approval."))
     if report.status not in (ReportStatus.DRAFT.value, ReportStatus.PUBLISHED.value):
-        raise ReportError("Only a draft (or a published report being corrected) can be sent for approval.")
+        raise ReportError(_("Only a draft (or a published report being corrected) can be sent for approval."))
     draft = build_draft(report=report, consultation=consultation, user=user)
     _refuse_problems(draft)
     begin_write()
@@ -621,7 +628,7 @@ def submit_for_review(*, report: Report, consultation: Consultation, user: User)
 
 def return_to_draft(*, report: Report, user: User, note: str = "") -> None:
     if report.status not in (ReportStatus.IN_REVIEW.value, ReportStatus.APPROVED.value):
-        raise ReportError("Only a report waiting for approval or approved can be sent back.")
+        raise ReportError(_("Only a report waiting for approval or approved can be sent back."))
     begin_write()
     _back_to_draft(report)
     touch(report)
@@ -631,9 +638,9 @@ def return_to_draft(*, report: Report, user: User, note: str = "") -> None:
 
 def approve(*, report: Report, consultation: Consultation, user: User) -> None:
     if not is_publisher(user):
-        raise ReportError("Only a publisher can approve a report.")
+        raise ReportError(_("Only a publisher can approve a report."))
     if report.status != ReportStatus.IN_REVIEW.value:
-        raise ReportError("A report must be sent for approval before it can be approved.")
+        raise ReportError(_("A report must be sent for approval before it can be approved."))
     draft = build_draft(report=report, consultation=consultation, user=user)
     _refuse_problems(draft)
     begin_write()
@@ -646,20 +653,20 @@ def approve(*, report: Report, consultation: Consultation, user: User) -> None:
 def publish(*, report: Report, consultation: Consultation, user: User, correction_note: str = "") -> ReportVersion:
     """Freeze the approved document as the next public version."""
     if not is_publisher(user):
-        raise ReportError("Only a publisher can publish a report.")
+        raise ReportError(_("Only a publisher can publish a report."))
     if report.status != ReportStatus.APPROVED.value:
-        raise ReportError("Only an approved report can be published.")
+        raise ReportError(_("Only an approved report can be published."))
     correction_note = " ".join(correction_note.split())[:2000]
     previous = latest_version(report)
     if previous is not None and not correction_note:
-        raise ReportError("Say what changed since the last published version. The note is shown to the public.")
+        raise ReportError(_("Say what changed since the last published version. The note is shown to the public."))
     draft = build_draft(report=report, consultation=consultation, user=user)
     if fingerprint(draft.document) != report.approved_fingerprint:
         begin_write()
         _back_to_draft(report)
         report.status = ReportStatus.IN_REVIEW.value
-        raise ReportError("The report or its data changed since it was approved, so it has gone back for "
-                          "approval. Check it and approve it again.")
+        raise ReportError(_("The report or its data changed since it was approved, so it has gone back for "
+                            "approval. Check it and approve it again."))
     return freeze_version(report=report, document=draft.document, user=user, correction_note=correction_note)
 
 
@@ -682,8 +689,8 @@ def freeze_version(*, report: Report, document: Document, user: User | None, cor
 def _refuse_problems(draft: Draft) -> None:
     blocking = [p for p in draft.problems if p.blocking]
     if blocking:
-        raise ReportError(f"Fix {len(blocking)} problem{'s' if len(blocking) != 1 else ''} first: "
-                          + blocking[0].message)
+        raise ReportError(ngettext("Fix %(num)d problem first: %(problem)s", "Fix %(num)d problems first: %(problem)s",
+                                   len(blocking), problem=blocking[0].message))
 
 
 # --- Published documents ------------------------------------------------------------------------------------------
@@ -729,15 +736,15 @@ def save_commitment(*, consultation: Consultation, user: User, commitment: Commi
 
     title = " ".join(title.split())[:300]
     if not title:
-        raise ReportError("Say what will be done.")
+        raise ReportError(_("Say what will be done."))
     if status not in COMMITMENT_STATUS_VALUES:
-        raise ReportError("Choose one of the statuses.")
+        raise ReportError(_("Choose one of the statuses."))
     reason = reason.strip()[:2000]
     if status == CommitmentStatus.NOT_PROCEEDING.value and not reason:
-        raise ReportError("Give the public a reason when a commitment is not going ahead.")
+        raise ReportError(_("Give the public a reason when a commitment is not going ahead."))
     valid = {t.id for t in active_themes(consultation_id=consultation.id)}
     if set(theme_ids) - valid:
-        raise ReportError("Link only this consultation's current themes.")
+        raise ReportError(_("Link only this consultation's current themes."))
     begin_write()
     if commitment is None:
         position = db.session.scalar(select(func.count()).select_from(Commitment)

@@ -3,6 +3,8 @@ import csv
 import io
 import json
 
+from flask_babel import gettext as _
+
 from engage.database import begin_write
 from engage.extensions import db
 from engage.imports.spreadsheet import FORMULA_PREFIXES, neutralise_csv_cell
@@ -23,7 +25,7 @@ def _restore_cell(value: str) -> str:
 
 def _refuse_nul(value: str) -> None:
     if "\x00" in value:  # raw, or "\u0000" in JSON: not text, and PostgreSQL cannot store it
-        raise ThemeError("The file holds a NUL character, which is not text. Save it again as CSV UTF-8 or JSON.")
+        raise ThemeError(_("The file holds a NUL character, which is not text. Save it again as CSV UTF-8 or JSON."))
 
 
 def export_codebook(*, consultation: Consultation, fmt: str) -> tuple[str, str]:
@@ -34,7 +36,7 @@ def export_codebook(*, consultation: Consultation, fmt: str) -> tuple[str, str]:
     if fmt == "json":
         return json.dumps({"consultation": consultation.slug, "themes": rows}, ensure_ascii=False, indent=2), "application/json"
     if fmt != "csv":
-        raise ThemeError("Choose CSV or JSON.")
+        raise ThemeError(_("Choose CSV or JSON."))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(FIELDS)
@@ -47,29 +49,29 @@ def export_codebook(*, consultation: Consultation, fmt: str) -> tuple[str, str]:
 def parse_codebook(*, filename: str, data: bytes) -> list[dict]:
     """Read and validate an uploaded codebook; raises ThemeError with a message that says what to fix."""
     if not data:
-        raise ThemeError("The file is empty.")
+        raise ThemeError(_("The file is empty."))
     if len(data) > MAX_CODEBOOK_BYTES:
-        raise ThemeError(f"The file is larger than {MAX_CODEBOOK_BYTES // 1000} kB.")
+        raise ThemeError(_("The file is larger than %(size)s kB.", size=MAX_CODEBOOK_BYTES // 1000))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ThemeError("The file is not UTF-8 text. Save it as “CSV UTF-8” or JSON and try again.") from None
+        raise ThemeError(_("The file is not UTF-8 text. Save it as “CSV UTF-8” or JSON and try again.")) from None
     is_json = filename.lower().endswith(".json") or text.lstrip()[:1] in ("[", "{")
     rows = _parse_json(text) if is_json else _parse_csv(text)
     if not rows:
-        raise ThemeError("The file has no themes in it.")
+        raise ThemeError(_("The file has no themes in it."))
     if len(rows) > MAX_THEMES:
-        raise ThemeError(f"A codebook can hold at most {MAX_THEMES} themes.")
+        raise ThemeError(_("A codebook can hold at most %(limit)s themes.", limit=MAX_THEMES))
     seen = set()
     themes = []
     for number, row in enumerate(rows, start=1):
         name = " ".join(_restore_cell(str(row.get("name") or "")).split())
         if not name:
-            raise ThemeError(f"Theme {number} has no name; every theme needs one.")
+            raise ThemeError(_("Theme %(number)s has no name; every theme needs one.", number=number))
         if len(name) > 200:
-            raise ThemeError(f"Theme {number}'s name is longer than 200 characters.")
+            raise ThemeError(_("Theme %(number)s's name is longer than 200 characters.", number=number))
         if name.casefold() in seen:
-            raise ThemeError(f"“{name}” appears more than once in the file.")
+            raise ThemeError(_("“%(name)s” appears more than once in the file.", name=name))
         seen.add(name.casefold())
         themes.append({
             "name": name,
@@ -85,8 +87,8 @@ def import_codebook(*, consultation: Consultation, user: User | None, themes: li
     existing = {t.name.casefold() for t in active_themes(consultation_id=consultation.id)}
     clashes = [t["name"] for t in themes if t["name"].casefold() in existing]
     if clashes:
-        raise ThemeError(f"These themes are already in the codebook: {', '.join(clashes[:5])}. "
-                         "Rename or remove them in the file; nothing was imported.")
+        raise ThemeError(_("These themes are already in the codebook: %(names)s. Rename or remove them in the "
+                           "file; nothing was imported.", names=", ".join(clashes[:5])))
     begin_write()
     position = _next_position(consultation.id)
     created = []
@@ -106,11 +108,11 @@ def _parse_json(text: str) -> list[dict]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ThemeError(f"The JSON could not be read (line {error.lineno}).") from None
+        raise ThemeError(_("The JSON could not be read (line %(line)s).", line=error.lineno)) from None
     if isinstance(data, dict):
         data = data.get("themes")
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise ThemeError("The JSON must be a list of themes, or an object with a “themes” list.")
+        raise ThemeError(_("The JSON must be a list of themes, or an object with a “themes” list."))
     return data
 
 
@@ -119,12 +121,12 @@ def _parse_csv(text: str) -> list[dict]:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         headers = [h.strip().lower() for h in (reader.fieldnames or [])]
         if "name" not in headers:
-            raise ThemeError("The CSV needs a header row with a “name” column (and optionally description, "
-                             "keywords, examples).")
+            raise ThemeError(_("The CSV needs a header row with a “name” column (and optionally description, "
+                               "keywords, examples)."))
         reader.fieldnames = headers
         return [row for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
     except csv.Error as error:
-        raise ThemeError(f"The CSV could not be read: {error}.") from None
+        raise ThemeError(_("The CSV could not be read: %(error)s.", error=error)) from None
 
 
 def _as_list(value, *, separator: str) -> list[str]:
@@ -133,7 +135,7 @@ def _as_list(value, *, separator: str) -> list[str]:
     if isinstance(value, str):
         value = _restore_cell(value).split(separator)
     if not isinstance(value, list):
-        raise ThemeError("Keywords and examples must be text or lists of text.")
+        raise ThemeError(_("Keywords and examples must be text or lists of text."))
     out = []
     for item in value:
         item = str(item).strip()

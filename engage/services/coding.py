@@ -3,6 +3,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from engage.database import begin_write
@@ -58,7 +59,7 @@ def code_comment(*, consultation: Consultation, answer: Answer, user: User | Non
     """
     active = {t.id for t in active_themes(consultation_id=consultation.id)}
     if not set(theme_ids) <= active:
-        raise CodingError("Choose themes from this consultation's codebook.")
+        raise CodingError(_("Choose themes from this consultation's codebook."))
     existing = {c.theme_id: c for c in db.session.scalars(select(Code).where(Code.answer_id == answer.id))}
     begin_write()
     added = removed = 0
@@ -113,19 +114,19 @@ def decide_suggestions(*, consultation: Consultation, user: User | None, accept:
     query = _pending_query(consultation)
     if suggestion_ids is not None:
         if not suggestion_ids:
-            raise CodingError("Choose at least one suggestion.")
+            raise CodingError(_("Choose at least one suggestion."))
         query = query.where(Suggestion.id.in_(suggestion_ids))
     elif theme_id is not None:
         query = query.where(Suggestion.theme_id == theme_id)
         if min_score is not None:
             query = query.where(Suggestion.score >= min_score)
     else:
-        raise CodingError("Choose suggestions, or a theme and a score.")
+        raise CodingError(_("Choose suggestions, or a theme and a score."))
     suggestions = db.session.scalars(query).all()
     if suggestion_ids is not None and len(suggestions) != len(set(suggestion_ids)):
-        raise CodingError("Some of those suggestions were already decided or are not in this consultation.")
+        raise CodingError(_("Some of those suggestions were already decided or are not in this consultation."))
     if not suggestions:
-        raise CodingError("No pending suggestions match.")
+        raise CodingError(_("No pending suggestions match."))
     begin_write()
     n = _decide(suggestions, user=user, accept=accept)
     db.session.flush()
@@ -232,9 +233,9 @@ def _retrain(*, consultation: Consultation, themes: list[Theme], user: User | No
         labels.setdefault(answer_id, set()).add(by_id[theme_id].name)
     used = {name for names in labels.values() for name in names}
     if len(labels) < MIN_CODED_COMMENTS or len(used) < MIN_THEMES_USED:
-        raise CodingError(f"Assisted coding learns from your codes: code at least {MIN_CODED_COMMENTS} comments "
-                          f"with at least {MIN_THEMES_USED} different themes first "
-                          f"(so far {len(labels)} comments and {len(used)} themes).")
+        raise CodingError(_("Assisted coding learns from your codes: code at least %(comments)s comments with at "
+                            "least %(themes)s different themes first (so far %(coded)s comments and %(used)s themes).",
+                            comments=MIN_CODED_COMMENTS, themes=MIN_THEMES_USED, coded=len(labels), used=len(used)))
     answers = db.session.scalars(
         select(Answer).join(Response, Response.id == Answer.response_id)
         .where(Response.consultation_id == consultation.id, Answer.text.is_not(None))
@@ -280,5 +281,5 @@ def assisted_predictions(train_texts: list[str], train_labels: list[list[str]], 
     try:
         coder = AssistedCoder(random_state=0).fit(train_texts, train_labels)
     except ValueError as error:  # e.g. too few coded comments for its cross-validation
-        raise CodingError(f"Assisted coding could not learn from the codes yet ({error}).") from None
+        raise CodingError(_("Assisted coding could not learn from the codes yet (%(error)s).", error=error)) from None
     return coder.predict_proba(texts), coder.least_certain(texts, k=len(texts))

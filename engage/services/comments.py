@@ -4,6 +4,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, column, func, literal_column, or_, select, table
 
 from engage.analysis.sentiment import NEGATIVE_BELOW, POSITIVE_FROM
@@ -29,10 +31,26 @@ from engage.models import (
 PER_PAGE = 25
 # The question "id" for comments that answer no particular question (emails, focus-group notes).
 NO_QUESTION = 0
-NO_QUESTION_LABEL = "Not tied to a question (emails, session notes)"
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue and keep it English; ``_(message)`` translates it where it is shown."""
+    return message
+
+
+NO_QUESTION_LABEL = N_("Not tied to a question (emails, session notes)")  # shown through _(NO_QUESTION_LABEL)
 SENTIMENTS = ("positive", "neutral", "negative")
 FLAG_KINDS = ("pii", "safeguarding")
-FLAG_LABELS = {"pii": "Personal details", "safeguarding": "Possible safeguarding concern"}
+FLAG_LABELS = {"pii": _l("Personal details"), "safeguarding": _l("Possible safeguarding concern")}
+# Whole sentences per filter, so each translates as a sentence.
+_NOT_A_CHOICE = {
+    "question": _l("That question is not one of the choices. Choose one from the list."),
+    "theme": _l("That theme is not one of the choices. Choose one from the list."),
+    "group": _l("That group is not one of the choices. Choose one from the list."),
+    "sentiment": _l("That sentiment is not one of the choices. Choose one from the list."),
+    "channel": _l("That channel is not one of the choices. Choose one from the list."),
+    "flag": _l("That flag is not one of the choices. Choose one from the list."),
+}
 _FTS = table("answers_fts", column("answer_id"), column("body"))
 
 
@@ -109,7 +127,7 @@ def latest_run(consultation: Consultation) -> AnalysisRun | None:
 def filter_choices(*, consultation: Consultation, sees_safeguarding: bool) -> FilterChoices:
     """What can be filtered on. Segment values with fewer respondents than the minimum are not offered."""
     questions = [(q.id, q.prompt) for q in consultation.questions if q.kind == QuestionKind.TEXT.value]
-    questions.append((NO_QUESTION, NO_QUESTION_LABEL))
+    questions.append((NO_QUESTION, _(NO_QUESTION_LABEL)))
     themes = db.session.execute(
         select(Theme.id, Theme.name).where(Theme.consultation_id == consultation.id, Theme.archived_at.is_(None))
         .order_by(Theme.position, Theme.id)
@@ -151,7 +169,7 @@ def _int(value: str, what: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise FilterError(f"That {what} is not one of the choices. Choose one from the list.") from None
+        raise FilterError(str(_NOT_A_CHOICE[what])) from None
 
 
 def parse_filters(*, args: Mapping[str, str], choices: FilterChoices) -> tuple[CommentFilters, list[str]]:
@@ -186,17 +204,17 @@ def parse_filters(*, args: Mapping[str, str], choices: FilterChoices) -> tuple[C
     try:
         values["page"] = max(1, min(int(args.get("page") or 1), 100_000))
     except ValueError:
-        problems.append("That page number is not a number; showing the first page.")
+        problems.append(_("That page number is not a number; showing the first page."))
     return CommentFilters(**values), problems
 
 
 def _refusal(what: str, choices: FilterChoices) -> str:
     if what == "group":
-        return ("That group is not offered: groups with fewer respondents than this consultation's minimum group "
-                "size cannot be filtered on, to protect the people in them.")
+        return _("That group is not offered: groups with fewer respondents than this consultation's minimum group "
+                 "size cannot be filtered on, to protect the people in them.")
     if what == "sentiment" and not choices.sentiments:
-        return "Sentiment needs a finished analysis run. Start one from the analysis page."
-    return f"That {what} is not one of the choices. Choose one from the list."
+        return _("Sentiment needs a finished analysis run. Start one from the analysis page.")
+    return str(_NOT_A_CHOICE[what])
 
 
 def _filtered(consultation: Consultation, filters: CommentFilters, run_id: int | None, *, skip: str = "") -> Select:
@@ -325,7 +343,7 @@ def _rows(ids: list, run_id: int | None, is_admin: bool, sees_safeguarding: bool
         row = found[answer_id]
         score = scores.get(answer_id)
         rows.append(CommentRow(
-            answer_id=answer_id, question=row.prompt or NO_QUESTION_LABEL, text=row.redacted_text or row.text or "",
+            answer_id=answer_id, question=row.prompt or _(NO_QUESTION_LABEL), text=row.redacted_text or row.text or "",
             original=row.text if is_admin and row.redacted_text else None, redacted=bool(row.redacted_text),
             channel=row.channel, sentiment=None if score is None else _label(score),
             themes=themes.get(answer_id, []), flags=sorted(set(flags.get(answer_id, []))),

@@ -3,6 +3,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engage.database import begin_write
@@ -78,14 +79,14 @@ def create_sample(*, consultation: Consultation, user: User | None, coder_a: Use
                   size: int, seed: int) -> CodingSample:
     """Draw a reproducible random sample of comments for two different reviewers to code blind."""
     if coder_a is None or coder_b is None or coder_a.id == coder_b.id:
-        raise DoubleCodingError("Choose two different reviewers.")
+        raise DoubleCodingError(_("Choose two different reviewers."))
     if not (_eligible(coder_a, consultation) and _eligible(coder_b, consultation)):
-        raise DoubleCodingError("Both coders must be active reviewers who can see this consultation.")
+        raise DoubleCodingError(_("Both coders must be active reviewers who can see this consultation."))
     if not 1 <= size <= MAX_SAMPLE:
-        raise DoubleCodingError(f"Choose a sample size between 1 and {MAX_SAMPLE}.")
+        raise DoubleCodingError(_("Choose a sample size between 1 and %(limit)s.", limit=MAX_SAMPLE))
     ids = sample_answer_ids(consultation_id=consultation.id, size=size, seed=seed)
     if not ids:
-        raise DoubleCodingError("This consultation has no comments to sample yet.")
+        raise DoubleCodingError(_("This consultation has no comments to sample yet."))
     begin_write()
     sample = CodingSample(consultation_id=consultation.id, coder_a_id=coder_a.id, coder_b_id=coder_b.id,
                           created_by_id=user.id if user else None, seed=seed)
@@ -130,11 +131,11 @@ def blind_answer_ids(*, consultation: Consultation, user: User) -> set:
 def save_sample_coding(*, sample: CodingSample, user: User, answer_id: uuid.UUID, theme_ids: set[int]) -> SampleCoding:
     """Record one coder's blind codes for one sampled comment (an empty set means none of the themes)."""
     if not is_coder(sample, user):
-        raise DoubleCodingError("Only the two assigned coders code this sample.")
+        raise DoubleCodingError(_("Only the two assigned coders code this sample."))
     if answer_id not in {item.answer_id for item in sample.items}:
-        raise DoubleCodingError("That comment is not in this sample.")
+        raise DoubleCodingError(_("That comment is not in this sample."))
     if not set(theme_ids) <= {t.id for t in active_themes(consultation_id=sample.consultation_id)}:
-        raise DoubleCodingError("Choose themes from this consultation's codebook.")
+        raise DoubleCodingError(_("Choose themes from this consultation's codebook."))
     existing = db.session.get(SampleCoding, (sample.id, answer_id, user.id))
     begin_write()
     coding = existing or SampleCoding(sample_id=sample.id, answer_id=answer_id, coder_id=user.id)
@@ -206,11 +207,11 @@ def resolve_disagreement(*, sample: CodingSample, user: User | None, answer_id: 
     """
     a, b = codings(sample, sample.coder_a_id), codings(sample, sample.coder_b_id)
     if answer_id not in a or answer_id not in b or a[answer_id] == b[answer_id]:
-        raise DoubleCodingError("That comment has no disagreement to resolve.")
+        raise DoubleCodingError(_("That comment has no disagreement to resolve."))
     disputed = a[answer_id] | b[answer_id]
     active = {t.id for t in active_themes(consultation_id=sample.consultation_id)}
     if not set(theme_ids) <= active:
-        raise DoubleCodingError("Choose themes from this consultation's codebook.")
+        raise DoubleCodingError(_("Choose themes from this consultation's codebook."))
     existing = {c.theme_id: c for c in db.session.scalars(select(Code).where(Code.answer_id == answer_id))}
     begin_write()
     added = removed = 0

@@ -2,6 +2,7 @@
 import uuid
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from engage.database import begin_write
@@ -56,11 +57,11 @@ def flag_in_consultation(*, consultation: Consultation, flag_id: int, user: User
 def list_flags(*, consultation: Consultation, user: User, kind: str, status: str = "open") -> list[FlagRow]:
     """Flags of one kind and status, oldest first. Safeguarding flags only for those who receive them."""
     if kind not in FLAG_KINDS:
-        raise FlagError("Choose personal details or safeguarding.")
+        raise FlagError(_("Choose personal details or safeguarding."))
     if kind == "safeguarding" and not sees_safeguarding(user=user, consultation=consultation):
         return []
     rows = db.session.execute(
-        select(CommentFlag, func.coalesce(Question.prompt, NO_QUESTION_LABEL), Answer.text, Answer.redacted_text)
+        select(CommentFlag, func.coalesce(Question.prompt, _(NO_QUESTION_LABEL)), Answer.text, Answer.redacted_text)
         .join(Answer, Answer.id == CommentFlag.answer_id).join(Response, Response.id == Answer.response_id)
         .outerjoin(Question, Question.id == Answer.question_id)  # emails and session notes have no question
         .where(Response.consultation_id == consultation.id, CommentFlag.kind == kind, CommentFlag.status == status)
@@ -93,7 +94,7 @@ def propose_redaction(*, consultation: Consultation, answer: Answer) -> str:
 def flag_comment(*, answer: Answer, kind: str, user: User) -> CommentFlag:
     """Open a reviewer's flag on a comment, or return the open one of that kind it already has."""
     if kind not in FLAG_KINDS:
-        raise FlagError("Choose personal details or a possible safeguarding concern.")
+        raise FlagError(_("Choose personal details or a possible safeguarding concern."))
     begin_write()
     flag = db.session.scalar(
         select(CommentFlag).where(CommentFlag.answer_id == answer.id, CommentFlag.kind == kind, CommentFlag.status == "open")
@@ -111,18 +112,18 @@ def redact_comment(*, flag: CommentFlag, text: str, reason: str, user: User) -> 
     """Replace what everyone but admins sees of a flagged comment, resolve the flag, and audit it (never the text)."""
     text, reason = (text or "").strip(), " ".join((reason or "").split())
     if flag.kind != "pii" or flag.status != "open":
-        raise FlagError("Only an open personal-details flag can be redacted.")
+        raise FlagError(_("Only an open personal-details flag can be redacted."))
     if not text:
-        raise FlagError("Enter the comment as it should be shown, with the personal details taken out.")
+        raise FlagError(_("Enter the comment as it should be shown, with the personal details taken out."))
     if not reason:
-        raise FlagError("Give a reason for the redaction.")
+        raise FlagError(_("Give a reason for the redaction."))
     if len(reason) > MAX_REASON:
-        raise FlagError(f"Keep the reason under {MAX_REASON} characters.")
+        raise FlagError(_("Keep the reason under %(limit)s characters.", limit=MAX_REASON))
     answer = db.session.get(Answer, flag.answer_id)
     if text == (answer.text or "").strip():
-        raise FlagError("The text is the same as the original. Take the personal details out, or dismiss the flag.")
+        raise FlagError(_("The text is the same as the original. Take the personal details out, or dismiss the flag."))
     if len(text) > max(len(answer.text or ""), 200) * 2:
-        raise FlagError("The redacted text is much longer than the comment. Edit the proposal rather than adding to it.")
+        raise FlagError(_("The redacted text is much longer than the comment. Edit the proposal rather than adding to it."))
     begin_write()
     answer = db.session.get(Answer, flag.answer_id)
     answer.redacted_text = text
@@ -141,13 +142,13 @@ def close_flag(*, flag: CommentFlag, status: str, note: str, user: User) -> Comm
     """
     note = " ".join((note or "").split())
     if status not in ("resolved", "dismissed"):
-        raise FlagError("Choose resolved or dismissed.")
+        raise FlagError(_("Choose resolved or dismissed."))
     if flag.status != "open":
-        raise FlagError("This flag is already closed.")
+        raise FlagError(_("This flag is already closed."))
     if not note:
-        raise FlagError("Add a short note about what was done.")
+        raise FlagError(_("Add a short note about what was done."))
     if len(note) > MAX_REASON:
-        raise FlagError(f"Keep the note under {MAX_REASON} characters.")
+        raise FlagError(_("Keep the note under %(limit)s characters.", limit=MAX_REASON))
     begin_write()
     flag = db.session.get(CommentFlag, flag.id)
     flag.status, flag.reason, flag.resolved_by_id, flag.resolved_at = status, note, user.id, utcnow()

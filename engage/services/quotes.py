@@ -145,7 +145,7 @@ def candidate_quotes(*, consultation: Consultation, theme_id: int | None = None,
     representative = [uuid.UUID(i) for ids in db.session.scalars(query) for i in ids]
     rank = {answer_id: n for n, answer_id in reversed(list(enumerate(representative)))}
     shown = func.coalesce(Answer.redacted_text, Answer.text)
-    base = (select(Answer, func.coalesce(Question.prompt, NO_QUESTION_LABEL))
+    base = (select(Answer, func.coalesce(Question.prompt, _(NO_QUESTION_LABEL)))
             .join(Response, Response.id == Answer.response_id).outerjoin(Question, Question.id == Answer.question_id)
             .where(Response.consultation_id == consultation.id, Answer.text.is_not(None),
                    Answer.id.not_in(_open_flagged()), func.length(shown).between(MIN_CHARS, MAX_CHARS)))

@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import fmean
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from engage.analysis.pii import scrub_pii
@@ -101,7 +102,7 @@ def find_dimension(*, consultation: Consultation, key: str) -> Dimension:
     for dimension in dimensions(consultation=consultation):
         if dimension.key == key:
             return dimension
-    raise SegmentError("That way of splitting respondents is not one of the choices.")
+    raise SegmentError(_("That way of splitting respondents is not one of the choices."))
 
 
 def load_units(*, consultation: Consultation, question_id: int | None, source: str) -> tuple[list[Unit], dict[int, str]]:
@@ -111,13 +112,13 @@ def load_units(*, consultation: Consultation, question_id: int | None, source: s
     """
     text_questions = {q.id for q in consultation.questions if q.kind == QuestionKind.TEXT.value}
     if question_id is not None and question_id not in text_questions:
-        raise SegmentError("Choose one of this consultation's open-text questions.")
+        raise SegmentError(_("Choose one of this consultation's open-text questions."))
     if source not in ("codes", "machine"):
-        raise SegmentError("Choose reviewers' codes or the latest analysis run's themes.")
+        raise SegmentError(_("Choose reviewers' codes or the latest analysis run's themes."))
     wanted = {question_id} if question_id else text_questions
     run = latest_run(consultation)
     if source == "machine" and run is None:
-        raise SegmentError("There is no finished analysis run yet, so there are no machine themes.")
+        raise SegmentError(_("There is no finished analysis run yet, so there are no machine themes."))
     # Emails count as one respondent each; comments from focus-group or roundtable notes are not people
     # and are reported as "N comments from M sessions", never as respondents.
     in_scope = Answer.question_id.in_(wanted) if question_id else or_(Answer.question_id.in_(wanted), Answer.question_id.is_(None))
@@ -179,7 +180,7 @@ def theme_table(*, consultation: Consultation, units: list[Unit], theme_ids, fir
         return tabulate_segment(memberships, [first.value_of(u.chosen) for u in units], field=first.label,
                                 theme_ids=theme_ids, min_cell=consultation.min_group_size, scores=scores)
     if second.field_id == first.field_id and second.option_id is None:
-        raise SegmentError("Choose two different ways of splitting respondents.")
+        raise SegmentError(_("Choose two different ways of splitting respondents."))
     return tabulate_intersection(
         memberships, [first.value_of(u.chosen) for u in units], [second.value_of(u.chosen) for u in units],
         fields=(first.label, second.label), theme_ids=theme_ids, min_cell=consultation.min_group_size, scores=scores,
@@ -242,7 +243,7 @@ def pin_finding(*, consultation: Consultation, user: User | None, dimension: Dim
     match = next((d for d in group_differences(consultation=consultation, units=units, table=table, value=value,
                                                names=names, dimension=dimension) if str(d.feature) == feature), None)
     if match is None:
-        raise SegmentError("That difference cannot be shown for this group, so it cannot be pinned.")
+        raise SegmentError(_("That difference cannot be shown for this group, so it cannot be pinned."))
     begin_write()
     direction = "more" if match.group_share > match.rest_share else "less"
     finding = Finding(

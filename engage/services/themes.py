@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 from statistics import fmean
 
+from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
 from engage.database import begin_write
@@ -133,12 +134,12 @@ def _next_position(consultation_id: int) -> int:
 def _check_name(consultation_id: int, name: str, *, exclude_id: int | None = None) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise ThemeError("Give the theme a name.")
+        raise ThemeError(_("Give the theme a name."))
     if len(name) > 200:
-        raise ThemeError("Keep the theme's name to 200 characters or fewer.")
+        raise ThemeError(_("Keep the theme's name to 200 characters or fewer."))
     for theme in active_themes(consultation_id=consultation_id):
         if theme.id != exclude_id and theme.name.casefold() == name.casefold():
-            raise ThemeError(f"There is already a theme called “{name}”.")
+            raise ThemeError(_("There is already a theme called “%(name)s”.", name=name))
     return name
 
 
@@ -148,7 +149,7 @@ def adopt_run_themes(*, run: AnalysisRun, user: User | None) -> list[Theme]:
     Themes already adopted from this run (even if since archived) are skipped, and codes are never touched.
     """
     if run.status != RunStatus.DONE.value:
-        raise ThemeError("Only a finished analysis can be adopted.")
+        raise ThemeError(_("Only a finished analysis can be adopted."))
     adopted = set(db.session.scalars(
         select(Theme.machine_theme_id).where(Theme.machine_theme_id.in_([m.id for m in run.themes]))
     ))
@@ -225,9 +226,9 @@ def update_theme(*, theme: Theme, user: User | None, name: str, description: str
 def merge_themes(*, source: Theme, target: Theme, user: User | None) -> Theme:
     """Move `source`'s codes and suggestions to `target` (dropping duplicates) and archive `source`."""
     if source.id == target.id or source.consultation_id != target.consultation_id:
-        raise ThemeError("Choose a different theme of this consultation to merge into.")
+        raise ThemeError(_("Choose a different theme of this consultation to merge into."))
     if source.archived_at is not None or target.archived_at is not None:
-        raise ThemeError("Archived themes cannot be merged.")
+        raise ThemeError(_("Archived themes cannot be merged."))
     begin_write()
     target_codes = set(db.session.scalars(select(Code.answer_id).where(Code.theme_id == target.id)))
     moved = dropped = 0
@@ -271,7 +272,7 @@ def split_theme_by_comments(*, theme: Theme, user: User | None, answer_ids: list
     chosen = set(answer_ids)
     codes = db.session.scalars(select(Code).where(Code.theme_id == theme.id, Code.answer_id.in_(chosen))).all() if chosen else []
     if not codes:
-        raise ThemeError("Choose at least one comment coded with this theme to move.")
+        raise ThemeError(_("Choose at least one comment coded with this theme to move."))
     name = _check_name(theme.consultation_id, name)
     begin_write()
     new = Theme(consultation_id=theme.consultation_id, name=name, description=(description or "").strip(),
@@ -296,7 +297,7 @@ def recluster_theme(*, theme: Theme, user: User | None, n_themes: int, seed: int
     from engage.analysis.themes import discover_themes
 
     if not 2 <= n_themes <= 10:
-        raise ThemeError("Split into between 2 and 10 themes.")
+        raise ThemeError(_("Split into between 2 and 10 themes."))
     member_ids = set(db.session.scalars(select(Code.answer_id).where(Code.theme_id == theme.id)))
     member_ids |= set(db.session.scalars(
         select(Suggestion.answer_id).where(Suggestion.theme_id == theme.id, Suggestion.status == "pending")))
@@ -304,11 +305,11 @@ def recluster_theme(*, theme: Theme, user: User | None, n_themes: int, seed: int
         if member_ids else []
     answers = [a for a in answers if shown_text(a).strip()]
     if len(answers) < max(5, 2 * n_themes):
-        raise ThemeError(f"This theme has {len(answers)} comments; at least {max(5, 2 * n_themes)} are needed "
-                         f"to split it into {n_themes}.")
+        raise ThemeError(_("This theme has %(count)s comments; at least %(needed)s are needed to split it into "
+                           "%(themes)s.", count=len(answers), needed=max(5, 2 * n_themes), themes=n_themes))
     result = discover_themes([shown_text(a) for a in answers], n_themes=n_themes, random_state=seed)
     if not result.themes:
-        raise ThemeError("No separate themes could be found in these comments.")
+        raise ThemeError(_("No separate themes could be found in these comments."))
     begin_write()
     taken = {t.name.casefold() for t in active_themes(consultation_id=theme.consultation_id)}
     position = _next_position(theme.consultation_id)
@@ -341,7 +342,7 @@ def recluster_theme(*, theme: Theme, user: User | None, n_themes: int, seed: int
 def archive_theme(*, theme: Theme, user: User | None) -> Theme:
     """Delete a theme from the board. It is archived, so codes that point at it can still be traced."""
     if theme.archived_at is not None:
-        raise ThemeError("That theme has already been deleted.")
+        raise ThemeError(_("That theme has already been deleted."))
     begin_write()
     theme.archived_at = utcnow()
     db.session.flush()
@@ -353,7 +354,7 @@ def archive_theme(*, theme: Theme, user: User | None) -> Theme:
 def move_theme(*, theme: Theme, user: User | None, direction: str) -> Theme:
     """Move a theme one place up or down on the board."""
     if direction not in ("up", "down"):
-        raise ThemeError("Move a theme up or down.")
+        raise ThemeError(_("Move a theme up or down."))
     themes = active_themes(consultation_id=theme.consultation_id)
     index = next(i for i, t in enumerate(themes) if t.id == theme.id)
     other = index - 1 if direction == "up" else index + 1

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, format_date, format_number, get_locale
+from flask_babel import Babel, format_date, format_number, get_locale, gettext
 from markupsafe import Markup
 
 LANGUAGES = {"en": "English", "fr": "Français"}
@@ -128,6 +128,12 @@ def _source_language(obj) -> str:
     return languages[0]
 
 
+def translate_stored(text: str | None) -> str:
+    """A message stored in English (a run's status, a rejection reason) in the page's language if the catalogue
+    knows it, else as stored. Unlike `_()` in a template, this never %-formats, so any stored text is safe."""
+    return gettext(text) if text else ""
+
+
 def _remember_choice(response):
     chosen = g.get("chosen_language")
     if chosen and request.cookies.get(COOKIE) != chosen:
@@ -154,5 +160,6 @@ def init_app(app: Flask) -> None:
         localized_with_fallback=localized_with_fallback, tr=tr, lang_of=lang_of, as_written=as_written, source_language=source_language, content_fallbacks=content_fallbacks,
         offered_languages=offered_languages,
     )
+    app.jinja_env.filters["translated"] = translate_stored
     app.jinja_env.filters["long_date"] = lambda day: format_date(day, format="long") if day else ""
     app.jinja_env.filters["number"] = format_number

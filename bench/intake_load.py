@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _loadgen import SLUG, free_port, latency_row, load_average, run_level
+from _loadgen import ROOT, SLUG, free_port, latency_row, load_average, run_level
 from _servers import (
     Postgres, app_env, count_rows, cpu_seconds, prepare_database, remove_sqlite_files, start_gunicorn,
     stop_process_group, throwaway_postgres,
@@ -53,9 +53,14 @@ def run(args, database_url: str | None, postgres: Postgres | None = None) -> int
     prepare_database(env, empty_postgres=bool(database_url))
     before = count_rows(env)
 
-    server = start_gunicorn(env)
+    boot_log = workdir / "worker-boots.log"
+    env["ENGAGE_BENCH_BOOT_LOG"] = str(boot_log)
+    server = start_gunicorn(env, conf=Path(__file__).resolve().parent / "_gunicorn_timing.py")
     try:
-        asyncio.run(run_level("127.0.0.1", port, SLUG, 2, 2.0))  # warm-up, not reported
+        # Measure serving, not starting: the master listens before its workers have loaded the app, and a
+        # worker's first requests compile templates and fill caches. Wait for every worker, then warm them all.
+        _wait_for_workers(boot_log, int(env.get("WEB_CONCURRENCY") or _conf_workers()), server)
+        asyncio.run(run_level("127.0.0.1", port, SLUG, 16, 3.0))  # warm-up, not reported
         acknowledged: set[str] = set()
         print(f"database: {env['DATABASE_URL'].split('://')[0]}  cores: {os.cpu_count()}  "
               f"gunicorn workers: {env.get('WEB_CONCURRENCY', 'conf default')}  threads: {env.get('GUNICORN_THREADS', 'conf default')}")
@@ -74,6 +79,7 @@ def run(args, database_url: str | None, postgres: Postgres | None = None) -> int
         stop_process_group(server)
     stored = count_rows(env) - before - warmup
     remove_sqlite_files(workdir)
+    boot_log.unlink(missing_ok=True)
     workdir.rmdir()
     verdict = "OK" if stored == len(acknowledged) else "MISMATCH"
     print(f"acknowledged submissions: {len(acknowledged)}  rows stored: {stored}  -> {verdict} "
@@ -82,6 +88,22 @@ def run(args, database_url: str | None, postgres: Postgres | None = None) -> int
         print(line)
     print(f"load average (1, 5, 15 min) at the end: {load_average()} on {os.cpu_count()} cores")
     return 0 if verdict == "OK" else 1
+
+
+def _conf_workers() -> int:
+    """gunicorn.conf.py's default worker count (its `workers`), without WEB_CONCURRENCY."""
+    settings: dict = {}
+    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), settings)  # noqa: S102
+    return settings["workers"]
+
+
+def _wait_for_workers(boot_log: Path, workers: int, server, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.poll() is None:
+        if boot_log.exists() and len(boot_log.read_text().splitlines()) >= workers:
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn's {workers} workers were not all serving after {seconds:.0f} s")
 
 
 def _cpu(server_pid: int, postgres: Postgres | None) -> tuple[float, float | None, float]:

@@ -4,7 +4,9 @@ Every participant sees the same questions, so the form is built from a snapshot 
 a few seconds (CONSULTATION_CACHE_SECONDS). Anything that must be exact, such as whether the consultation
 is still open when an answer is stored, is checked again against the database in the write transaction.
 """
+import dataclasses
 import datetime as dt
+import functools
 import threading
 import time
 from dataclasses import dataclass
@@ -92,6 +94,16 @@ class ConsultationView:
 
     def availability(self, today: dt.date) -> str:
         return availability(self.status, self.opens_on, self.closes_on, today)
+
+    # Snapshots key the per-language caches of form classes and pages, which hash them on every request; the
+    # generated hash walks every question, option and translation each time. A snapshot never changes, so its
+    # hash is worked out once (equal snapshots still hash alike, so a reloaded one finds the same entries).
+    @functools.cached_property
+    def _hash(self) -> int:
+        return hash(tuple(getattr(self, f.name) for f in dataclasses.fields(self)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 _cache: dict[str, tuple[float, ConsultationView | None]] = {}

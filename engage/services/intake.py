@@ -5,7 +5,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from engage.database import begin_write
@@ -123,35 +123,45 @@ def submit_response(
     consultation_id = consultation.id
 
     begin_write()
-    # Core statements on the session's connection: this is the busiest write path, and the ORM's statement
-    # handling (even for bulk inserts) costs more than the SQL itself.
+    # Core statements, built once, on the session's connection: this is the busiest write path, and the ORM's
+    # statement handling (even building a select per call) costs more than the SQL itself.
     connection = db.session.connection()
-    current = connection.execute(
-        select(Consultation.status, Consultation.opens_on, Consultation.closes_on).where(Consultation.id == consultation_id)
-    ).one_or_none()
-    if current is None or availability(*current, today) != "open":
+    current = connection.execute(_STATE_AND_RECEIPT, {"consultation_id": consultation_id, "code_hash": code_hash}
+                                 ).one_or_none()
+    if current is None or availability(*current[:3], today) != "open":
         raise IntakeError("not_open")
-    if connection.execute(select(Receipt.code_hash).where(Receipt.code_hash == code_hash)).first() is not None:
+    if current[3] is not None:
         return code, False
     response_id = random_id()
     answers = [a | {"id": random_id(), "response_id": response_id} for a in _answers_for(consultation, submission)]
     segment_answers = [s | {"id": random_id(), "response_id": response_id}
                        for s in _segment_answers_for(consultation, submission)]
     try:
-        connection.execute(insert(Receipt.__table__), [{"code_hash": code_hash, "consultation_id": consultation_id}])
-        connection.execute(insert(Response.__table__), [{
+        connection.execute(_INSERT_RECEIPT, {"code_hash": code_hash, "consultation_id": consultation_id})
+        connection.execute(_INSERT_RESPONSE, {
             "id": response_id, "consultation_id": consultation_id, "channel": channel, "submitted_on": today,
             "language": submission.language, "is_demo": False,
-        }])
+        })
         if answers:
-            connection.execute(insert(Answer.__table__), answers)
+            connection.execute(_INSERT_ANSWERS, answers)
         if segment_answers:
-            connection.execute(insert(SegmentAnswer.__table__), segment_answers)
+            connection.execute(_INSERT_SEGMENT_ANSWERS, segment_answers)
     except IntegrityError:
         # PostgreSQL: a concurrent duplicate won the race on the receipt's primary key.
         db.session.rollback()
         return code, False
     return code, True
+
+
+# Whether the consultation is open now, and the receipt if this form was stored already: one query.
+_STATE_AND_RECEIPT = select(
+    Consultation.status, Consultation.opens_on, Consultation.closes_on,
+    select(Receipt.code_hash).where(Receipt.code_hash == bindparam("code_hash")).scalar_subquery(),
+).where(Consultation.id == bindparam("consultation_id"))
+_INSERT_RECEIPT = insert(Receipt.__table__)
+_INSERT_RESPONSE = insert(Response.__table__)
+_INSERT_ANSWERS = insert(Answer.__table__)
+_INSERT_SEGMENT_ANSWERS = insert(SegmentAnswer.__table__)
 
 
 def _answers_for(consultation: ConsultationView, submission: Submission) -> list[dict]:

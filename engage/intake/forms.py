@@ -1,5 +1,6 @@
 """Form classes built at request time from a consultation's questions; they check shape only."""
 import functools
+import re
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -25,7 +26,10 @@ SCALE_CHOICES = {
     4: _l("Agree"),
     5: _l("Strongly agree"),
 }
-_KEPT_CONTROLS = {"\n", "\t"}
+# Control (Cc, but newline and tab), surrogate (Cs) and private-use (Co) characters: Unicode never changes
+# these categories' members. One regular expression instead of a category lookup per character.
+_DROPPED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff"
+                      "\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
 
 
 def clean_text(value: str | None) -> str | None:
@@ -33,9 +37,7 @@ def clean_text(value: str | None) -> str | None:
     if value is None:
         return None
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
-    return "".join(
-        ch for ch in value if ch in _KEPT_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs", "Co")
-    ).strip()
+    return _DROPPED.sub("", value).strip()
 
 
 class ReadableText:

@@ -117,6 +117,10 @@ def get_consultation_view(*, slug: str, max_age: float) -> ConsultationView | No
     if cached is not None and now - cached[0] < max_age:
         return cached[1]
     view = _load(slug)
+    if cached is not None and view is not None and view == cached[1]:
+        # Unchanged: keep the same object, so the caches it keys (form classes, rendered pages) find it by
+        # identity instead of comparing every question and option on each request.
+        view = cached[1]
     if max_age > 0:
         with _lock:
             if len(_cache) > 1000:  # unknown slugs are cached too; keep a bot from growing this forever

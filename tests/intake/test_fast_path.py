@@ -217,3 +217,21 @@ def test_blank_optional_choices_are_no_answer_not_a_server_error(client, app, ma
     assert client.post("/c/school-safety/respond", data=data).status_code == 303
     answers, segments, _ = _stored(app)
     assert [a[0] for a in answers] == [ids["text0"], ids["scale1"], ids["multiple3"]] and segments == []
+
+
+def test_clean_text_drops_exactly_control_surrogate_and_private_use_characters():
+    import sys
+    import unicodedata
+
+    from engage.intake.forms import clean_text
+
+    kept = {"\n", "\t"}
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        if ch == "\r":
+            continue  # turned into a newline first
+        dropped = ch not in kept and unicodedata.category(ch) in ("Cc", "Cs", "Co")
+        text = f"a{ch}b"
+        if unicodedata.normalize("NFC", text) != text:
+            continue  # a combining character joins the "a": normalisation, not cleaning
+        assert clean_text(text) == ("ab" if dropped else text), hex(code)

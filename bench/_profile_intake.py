@@ -43,8 +43,6 @@ def main() -> int:
     from engage import create_app
 
     app = create_app()
-    if os.environ.get("ENGAGE_PROFILE_SETUP"):  # an experiment: code run against the app before timing
-        exec(os.environ["ENGAGE_PROFILE_SETUP"], {"app": app})  # noqa: S102 (our own command line)
     journey = Journey(app.wsgi_app)
     for i in range(50):  # warm-up: caches, connections, imports
         journey.submit(i)

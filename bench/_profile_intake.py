@@ -38,7 +38,8 @@ def main() -> int:
     })
     flask = [str(BIN / "flask")]
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, check=True, capture_output=True)
-    subprocess.run(flask + ["seed-demo", "--responses", "0"], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(flask + ["seed-demo", "--responses", "0", "--without-review"], cwd=ROOT, check=True,
+                   capture_output=True)
 
     from engage import create_app
 

@@ -47,7 +47,8 @@ def prepare_database(env: dict, *, empty_postgres: bool) -> None:
     if empty_postgres:
         with engine_for(env["DATABASE_URL"]).begin() as connection:
             connection.exec_driver_sql("TRUNCATE responses, answers, segment_answers, receipts CASCADE")
-    subprocess.run(flask + ["seed-demo", "--responses", "0"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(flask + ["seed-demo", "--responses", "0", "--without-review"], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
 
 
 def remove_sqlite_files(workdir: Path) -> None:

@@ -73,49 +73,71 @@ class AnalysisResult:
     min_cell: int
 
 
-def _per_comment(
-    texts: Sequence[str], names: tuple[str, ...], schools: tuple[str, ...], language: str
-) -> list[tuple[float | None, tuple[str, ...], tuple[str, ...], str]]:
-    """Sentiment, personal-information kinds, safeguarding kinds and the text without its
-    personal information, for each text."""
+def _scrub(
+    text: str, names: tuple[str, ...], schools: tuple[str, ...]
+) -> tuple[tuple[str, ...], str]:
+    """Personal-information kinds found in ``text`` and the text without its personal information."""
+    matches = find_pii(text, names=names, schools=schools)
+    kinds = {match.kind for match in matches}
+    cleaned = text
+    for match in reversed(matches):
+        cleaned = cleaned[: match.start] + " " + cleaned[match.end :]
+    return tuple(kind for kind in PII_KINDS if kind in kinds), cleaned
+
+
+def _sentiment_and_flags(texts: list[str], language: str) -> list[tuple[float | None, tuple[str, ...]]]:
+    """Sentiment and safeguarding kinds of each text: the per-comment work themes do not need."""
     scores = score_sentiment(texts, language=language, workers=1)
-    out = []
-    for text, score in zip(texts, scores):
-        matches = find_pii(text, names=names, schools=schools)
-        kinds = {match.kind for match in matches}
-        cleaned = text
-        for match in reversed(matches):
-            cleaned = cleaned[: match.start] + " " + cleaned[match.end :]
-        out.append(
-            (
-                score,
-                tuple(kind for kind in PII_KINDS if kind in kinds),
-                tuple(sorted({flag.kind for flag in find_safeguarding(text)})),
-                cleaned,
-            )
-        )
-    return out
+    return [
+        (score, tuple(sorted({flag.kind for flag in find_safeguarding(text)})))
+        for text, score in zip(texts, scores)
+    ]
 
 
-def _score_comments(unique: list[str], names, schools, language):
-    """Run ``_per_comment`` over the distinct comments, on every core when that pays.
+class _Background:
+    """Sentiment and safeguarding flags of the distinct comments, found in forked processes
+    while this one scrubs personal information and finds themes.
 
-    Forking is only done from a process running a single thread (the CLI, a benchmark,
-    an RQ worker): a fork taken while another thread holds a lock can leave the child stuck.
+    VADER is the slowest per-comment step and neither it nor the safeguarding patterns feed
+    themes, so the two overlap: on 2 cores one child scores and flags while the parent scrubs
+    and clusters. Forking is only done from a process running a single thread (the CLI, a
+    benchmark, an RQ worker): a fork taken while another thread holds a lock can leave the
+    child stuck. Otherwise, and for small inputs, the work is done here when asked for.
+    The results are the same either way.
     """
-    workers = os.cpu_count() or 1
-    if workers < 2 or len(unique) < _PARALLEL_MIN or not hasattr(os, "fork") or threading.active_count() != 1:
-        return _per_comment(unique, names, schools, language)
-    import multiprocessing
 
-    from engage.analysis.sentiment import _get_analyzer
+    def __init__(self, unique: list[str], language: str) -> None:
+        self.unique, self.language = unique, language
+        self.pool = self.pending = None
+        cores = os.cpu_count() or 1
+        if cores < 2 or len(unique) < _PARALLEL_MIN or not hasattr(os, "fork") or threading.active_count() != 1:
+            return
+        import multiprocessing
 
-    _get_analyzer()  # built once here and inherited by the children
-    chunk = -(-len(unique) // (workers * 4))
-    parts = [unique[i : i + chunk] for i in range(0, len(unique), chunk)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        results = pool.starmap(_per_comment, [(part, names, schools, language) for part in parts])
-    return [item for part in results for item in part]
+        from engage.analysis.sentiment import _get_analyzer
+
+        if sentiment_available(language):
+            _get_analyzer()  # built once here and inherited by the children
+        children = min(cores - 1, 4)
+        parts = [unique[i::children] for i in range(children)]
+        self.pool = multiprocessing.get_context("fork").Pool(children)
+        self.pending = self.pool.starmap_async(_sentiment_and_flags, [(part, language) for part in parts])
+
+    def results(self) -> list[tuple[float | None, tuple[str, ...]]]:
+        if self.pool is None:
+            return _sentiment_and_flags(self.unique, self.language)
+        parts = self.pending.get()
+        self.close()
+        out: list[tuple[float | None, tuple[str, ...]]] = [(None, ())] * len(self.unique)
+        for offset, part in enumerate(parts):
+            out[offset :: len(parts)] = part
+        return out
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
 
 
 def analyse_comments(
@@ -156,23 +178,29 @@ def analyse_comments(
     keys = [" ".join(text.split()) for text in texts]
     index: dict[str, int] = {}
     positions = [index.setdefault(key, len(index)) for key in keys]
-    report(0.01, f"checking {len(index):,} distinct comments for sentiment and personal information")
-    per_unique = _score_comments(list(index), names, schools, language)
-
-    # Themes are found in the comments without their personal information, so a name or
-    # a phone number can never become a theme's label or keyword.
-    report(0.2, f"finding themes in {len(texts):,} comments")
-    result = discover_themes(
-        [per_unique[position][3] for position in positions],
-        n_themes=n_themes,
-        random_state=random_state,
-        language=language,
-        progress=lambda fraction, message: report(0.2 + 0.65 * fraction, message),
-    )
+    unique = list(index)
+    report(0.01, f"checking {len(unique):,} distinct comments for sentiment and personal information")
+    background = _Background(unique, language)
+    try:
+        scrubbed = [_scrub(text, names, schools) for text in unique]
+        # Themes are found in the comments without their personal information, so a name or
+        # a phone number can never become a theme's label or keyword.
+        report(0.2, f"finding themes in {len(texts):,} comments")
+        result = discover_themes(
+            [scrubbed[position][1] for position in positions],
+            n_themes=n_themes,
+            random_state=random_state,
+            language=language,
+            progress=lambda fraction, message: report(0.2 + 0.65 * fraction, message),
+        )
+        found = background.results()
+    finally:
+        background.close()
+    per_unique = [(score, kinds, flags) for (score, flags), (kinds, _) in zip(found, scrubbed)]
 
     documents = []
     for row, (position, members, non_answer) in enumerate(zip(positions, result.memberships, result.non_answer)):
-        score, kinds, flags, _ = per_unique[position]
+        score, kinds, flags = per_unique[position]
         documents.append(
             DocumentResult(
                 row=row,

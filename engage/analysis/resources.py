@@ -173,13 +173,25 @@ def _register(root: pathlib.Path) -> None:
 
 
 @functools.cache
-def _staged(root: pathlib.Path) -> pathlib.Path:
+def _staged(root: pathlib.Path, part: str | None = None) -> pathlib.Path:
+    """Stage one ``part`` ("vader" or a Punkt language) into ``root``; None stages the lexicon and every
+    language in ``PUNKT_LANGUAGES``."""
     _make_private_dirs(root, root)
-    sentiment = root / _VADER_ZIP[0]
-    _make_private_dirs(sentiment, root)
-    _write_atomic(sentiment / _VADER_ZIP[1], _vader_zip_bytes())
-    for language in PUNKT_LANGUAGES:
-        _stage_punkt(root, language)
+    for name in ("vader", *PUNKT_LANGUAGES) if part is None else (part,):
+        if name == "vader":
+            sentiment = root / _VADER_ZIP[0]
+            _make_private_dirs(sentiment, root)
+            _write_atomic(sentiment / _VADER_ZIP[1], _vader_zip_bytes())
+        else:
+            _stage_punkt(root, name)
+    return root
+
+
+def _ensure(part: str | None = None) -> pathlib.Path:
+    root = data_dir()
+    with _lock:
+        _staged(root, part)
+        _register(root)
     return root
 
 
@@ -188,20 +200,16 @@ def ensure_nltk_data() -> pathlib.Path:
 
     Idempotent and cheap after the first call in a process; safe when several
     processes stage into the same folder at once. Returns the data folder.
+    The library itself stages only what a step needs (the lexicon for sentiment, one
+    language's Punkt tables for sentences): rendering French tables an English run
+    never reads was a tenth of a second of every analysis.
     """
-    root = data_dir()
-    with _lock:
-        _staged(root)
-        _register(root)
-    return root
+    return _ensure()
 
 
 @functools.cache
 def _punkt_tokenizer(language: str) -> nltk.tokenize.punkt.PunktSentenceTokenizer:
-    root = ensure_nltk_data()
-    if language not in PUNKT_LANGUAGES:
-        with _lock:
-            _stage_punkt(root, language)
+    _ensure(language)
     from nltk.tokenize.punkt import PunktTokenizer
 
     return PunktTokenizer(language)

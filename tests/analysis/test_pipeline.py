@@ -52,3 +52,27 @@ def test_segment_length_must_match():
 
     with pytest.raises(ValueError):
         analyse_comments(["a", "b"], segments={"grade": ["9"]})
+
+
+def test_sentiment_and_flags_found_in_a_child_while_themes_are_found_give_the_same_result(monkeypatch):
+    import os
+    import threading
+
+    import pytest
+
+    from engage.analysis import pipeline
+
+    if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2 or threading.active_count() != 1:
+        pytest.skip("the overlap needs fork, two cores and a single-threaded process")
+    texts, grades = _corpus()
+    texts = [f"{text} number {i % 7}" for i, text in enumerate(texts)]  # more distinct answers
+    serial = analyse_comments(texts, segments={"grade": grades}, n_themes=2)
+    monkeypatch.setattr(pipeline, "_PARALLEL_MIN", 1)
+    forked = pipeline._Background(list(dict.fromkeys(texts)), "english")
+    try:
+        assert forked.pool is not None  # the child path really runs
+        by_text = {text: (d.sentiment, d.safeguarding) for text, d in zip(texts, serial.documents)}
+        assert forked.results() == [by_text[text] for text in forked.unique]
+    finally:
+        forked.close()
+    assert analyse_comments(texts, segments={"grade": grades}, n_themes=2) == serial

@@ -68,6 +68,8 @@ def test_keyboard_only_from_the_consultation_to_the_receipt(live_app, live_serve
     tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Send my answers", limit=200)
     page.keyboard.press("Enter")
     page.wait_for_selector("#error-summary")
+    # The deferred script moves the focus once the page has been parsed; wait for it rather than race it.
+    page.wait_for_load_state("load")
     assert focused(page)["id"] == "error-summary"
     assert "Please fix these 3 things" in page.locator("#error-summary").inner_text()
     first_link = tab_until(page, lambda f: f["tag"] == "a", limit=3)

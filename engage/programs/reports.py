@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, Length
 from engage.extensions import db, limiter
 from engage.models import DraftComment, Review, ReviewStatus
 from engage.programs.views import bp, review_or_404, staff_only
+from engage.review.report_forms import ActionForm, PublishForm, ReturnForm
 from engage.services import review_reports, reports
 
 
@@ -25,7 +26,9 @@ class SectionForm(FlaskForm):
         _l("Text (Markdown)"),
         description=_l("Numbers go in as tokens such as {{ participants }}, so they stay true to the data. "
                        "Tables go in as block tokens on a line of their own."),
-        validators=[Length(max=reports.MAX_SECTION_CHARS)],
+        validators=[Length(max=reports.MAX_SECTION_CHARS,
+                           message=_l("A section can be at most %(max)s characters.",
+                                      max=f"{reports.MAX_SECTION_CHARS:,}"))],
     )
 
 
@@ -33,22 +36,6 @@ class SettingsForm(FlaskForm):
     title = StringField(_l("Report title"), validators=[InputRequired(message=_l("Give the report a title.")),
                                                         Length(max=300)])
     include_appendix = BooleanField(_l("Include the appendix (the shared themes by phase)"))
-
-
-class ActionForm(FlaskForm):
-    """A workflow button: only the CSRF token."""
-
-
-class ReturnForm(FlaskForm):
-    note = TextAreaField(_l("What needs to change"), validators=[Length(max=500)])
-
-
-class PublishForm(FlaskForm):
-    correction_note = TextAreaField(
-        _l("What changed (shown to the public)"),
-        description=_l("Needed for every version after the first: say what was corrected and why."),
-        validators=[Length(max=2000)],
-    )
 
 
 def _report(slug: str):

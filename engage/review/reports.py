@@ -18,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from engage.extensions import db, limiter
 from engage.models import COMMITMENT_STATUS_LABELS, COMMITMENT_STATUS_VALUES
 from engage.review.views import bp, consultation_or_404
+from engage.review.report_forms import ActionForm, PublishForm, ReturnForm
 from engage.services import reports
 from engage.services.themes import active_themes
 
@@ -48,22 +49,6 @@ class SettingsForm(FlaskForm):
         SelectChoice("machine", _l("The latest analysis run's themes")),
     ])
     include_appendix = BooleanField(_l("Include an appendix of every approved comment"))
-
-
-class ActionForm(FlaskForm):
-    """A workflow button: only the CSRF token."""
-
-
-class ReturnForm(FlaskForm):
-    note = TextAreaField(_l("What needs to change"), validators=[Length(max=500)])
-
-
-class PublishForm(FlaskForm):
-    correction_note = TextAreaField(
-        _l("What changed (shown to the public)"),
-        description=_l("Needed for every version after the first: say what was corrected and why."),
-        validators=[Length(max=2000)],
-    )
 
 
 class CommitmentForm(FlaskForm):

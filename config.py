@@ -29,6 +29,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     # Seconds SQLite waits for the write lock before giving up; writers queue rather than fail.
     SQLITE_BUSY_TIMEOUT = _env_int("SQLITE_BUSY_TIMEOUT", 30)
+    # Pages of write-ahead log (4 KiB each) after which a commit folds it back into the database file.
+    SQLITE_WAL_AUTOCHECKPOINT = _env_int("SQLITE_WAL_AUTOCHECKPOINT", 10000)
     REDIS_URL = os.environ.get("REDIS_URL") or None
 
     # Whole-request cap. Four 5,000-character answers in accented French, URL-encoded, stay well under it.

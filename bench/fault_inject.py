@@ -174,7 +174,7 @@ def run(args, database_url: str | None, postgres: Postgres | None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="engage-faults-"))
     port = free_port()
     # Set explicitly (to gunicorn.conf.py's default when not given) so the script knows how many to expect back.
-    expected_workers = args.workers or int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() * 2))
+    expected_workers = args.workers or int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() + 1))
     env = app_env(database_url or f"sqlite:///{workdir / 'engage.db'}", port, workers=expected_workers,
                   threads=args.threads)
     prepare_database(env, empty_postgres=bool(database_url))

@@ -47,6 +47,26 @@ def test_sqlite_uses_wal_and_busy_timeout(app):
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 30000
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL: safe in WAL mode
+        assert db.session.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 10000
+    assert "pool_pre_ping" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]  # a file cannot drop the connection
+
+
+def test_session_cookie_is_signed_uncompressed_and_reads_older_compressed_cookies(app):
+    """Cookies are no longer zlib-compressed, but one written before (Flask's stock format) still opens."""
+    from flask.sessions import SecureCookieSessionInterface
+    from itsdangerous import BadSignature
+
+    with app.test_request_context():
+        ours = app.session_interface.get_signing_serializer(app)
+        token = ours.dumps({"csrf_token": "a" * 40, "n": 1})
+        assert not token.startswith(".")  # a leading dot marks a compressed payload
+        assert ours.loads(token) == {"csrf_token": "a" * 40, "n": 1}
+        older = SecureCookieSessionInterface().get_signing_serializer(app).dumps({"kept": "x" * 300})
+        assert older.startswith(".")
+        assert ours.loads(older) == {"kept": "x" * 300}
+        with pytest.raises(BadSignature):
+            ours.loads(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
 
 
 def test_importing_the_package_does_not_load_the_web_stack():

@@ -47,8 +47,9 @@ class ThemeDiscoverer:
 
     Words are embedded from their own corpus (PPMI over a +/-2 word window, reduced by SVD), so
     "kind", "friendly" and "polite" land together even when two answers share no word; each
-    answer is the TF-IDF weighted mean of its word vectors, and themes are spherical k-means
-    clusters of those. Keywords, labels and quotes come back in the words people used.
+    answer is the TF-IDF weighted mean of its word vectors, each vector shortened by how little
+    evidence it rests on (``word_prior``), and themes are spherical k-means clusters of those.
+    Keywords, labels and quotes come back in the words people used.
     """
 
     def __init__(
@@ -63,6 +64,7 @@ class ThemeDiscoverer:
         stopwords: Collection[str] | None = None,
         embedding_dim: int = 100,
         window: int = 2,
+        word_prior: float = 10.0,
         min_df: int = 2,
         max_df: float = 0.5,
         max_features: int = 50000,
@@ -84,6 +86,7 @@ class ThemeDiscoverer:
         self.stopwords = stopwords
         self.embedding_dim = embedding_dim
         self.window = window
+        self.word_prior = word_prior
         self.min_df = min_df
         self.max_df = max_df
         self.max_features = max_features
@@ -232,15 +235,18 @@ class ThemeDiscoverer:
         positive = pmi > 0
         ppmi = sp.csr_matrix((pmi[positive], (coo.row[positive], coo.col[positive])), shape=(n_words, n_words))
         dim = max(1, min(self.embedding_dim, n_words - 1))
-        if ppmi.nnz == 0 or n_words < 3:
-            vectors = np.eye(n_words)
-        else:
-            # Three power iterations are plenty for word vectors and a third of the default cost.
-            u, s, _ = randomized_svd(ppmi, dim, n_iter=3, random_state=self.random_state)
-            vectors = u * s
         # Phrases keep a zero vector: their words already count through their parts, and counting
         # them twice tilted answers towards stock phrases (NMI on the NHS codes fell by 0.01).
-        vectors = normalize(vectors)
+        if ppmi.nnz == 0 or n_words < 3:
+            return np.eye(n_words, dtype=np.float32)
+        # Three power iterations are plenty for word vectors and a third of the default cost.
+        u, s, _ = randomized_svd(ppmi, dim, n_iter=3, random_state=self.random_state)
+        # A word seen in few contexts has a noisy vector, yet IDF gives rare words the most
+        # weight in an answer. Trust each vector in proportion to its evidence, n / (n + prior)
+        # co-occurrences (a pseudo-count prior, as in additive smoothing), so a handful of
+        # sightings cannot pull an answer away from its common words.
+        trust = row_sums / np.maximum(row_sums + self.word_prior, 1e-12)  # a word with no context: 0, not 0/0
+        vectors = normalize(u * s) * trust[:, None]
         return vectors.astype(np.float32)
 
     def _doc_vectors(self, tfidf: sp.csr_matrix) -> np.ndarray:

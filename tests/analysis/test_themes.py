@@ -4,6 +4,7 @@ import itertools
 import re
 
 import nltk
+import numpy as np
 import pytest
 
 from engage.analysis.resources import sent_tokenize
@@ -247,3 +248,15 @@ def test_tiny_corpus_with_automatic_k():
     texts = ["The bus is late.", "Late bus again.", "Cold lunch food.", "The lunch food is cold."]
     result = discover_themes(texts)
     assert sorted(t.label for t in result.themes) == ["bus / late", "cold / food"]
+
+
+def test_word_vectors_count_for_as_much_as_their_evidence():
+    model = ThemeDiscoverer(3, random_state=7).fit(CORPUS)
+    norms = np.linalg.norm(model.word_vectors_, axis=1)
+    vocabulary = model.vectorizer_.vocabulary_
+    (bus,), (vegetables,) = model.preparer_.transform(["bus", "vegetables"])
+    # "bus" is in 20 answers, "vegetables" in 3: its vector is shorter, so it sways an answer less.
+    assert 0 < norms[vocabulary[vegetables]] < norms[vocabulary[bus]] <= 1
+    unshrunk = ThemeDiscoverer(3, random_state=7, word_prior=0).fit(CORPUS)
+    kept = np.linalg.norm(unshrunk.word_vectors_, axis=1)
+    assert np.allclose(kept[kept > 0], 1, atol=1e-5)

@@ -124,3 +124,15 @@ def test_calibration_is_honest_on_held_out_comments():
     rows = coder.predict_proba(["so much waiting and delay", "tasty hot meals"])
     assert np.mean([rows[0]["Waiting"], rows[1]["Food"]]) > 0.6
     assert np.mean([rows[0]["Food"], rows[1]["Waiting"]]) < 0.3
+
+
+def test_nbsvm_family_learns_on_its_own_and_can_be_switched_off():
+    # A huge weight leaves the NB-SVMs all but alone: they must still find the obvious codes.
+    nbsvm = AssistedCoder(random_state=0, nbsvm_weight=1e6).fit(TEXTS, LABELS)
+    tfidf_only = AssistedCoder(random_state=0, nbsvm_weight=0).fit(TEXTS, LABELS)
+    assert len(nbsvm.models_) == 2 and len(tfidf_only.models_) == 1
+    assert tfidf_only.counter_ is None
+    unseen = ["we waited a long time, what a delay", "the nurse was so kind and friendly", "the meals and food were cold"]
+    for coder in (nbsvm, tfidf_only):
+        assert [p[:1] for p in coder.predict(unseen)] == [("Waiting",), ("Staff",), ("Food",)]
+    assert nbsvm.predict_proba(unseen[:1])[0] != tfidf_only.predict_proba(unseen[:1])[0]

@@ -110,6 +110,19 @@ def _nbsvm(C, alpha=1.0):
     return fit
 
 
+def _nbsvm_norm(C, alpha=1.0):
+    """NB-SVM with the scaled rows L2-normalised (liblinear converges; the raw version may not)."""
+    from sklearn.preprocessing import normalize
+
+    def fit(X, y):
+        p = alpha + X[y == 1].sum(axis=0).A1
+        q = alpha + X[y == 0].sum(axis=0).A1
+        r = np.log((p / p.sum()) / (q / q.sum()))
+        m = LinearSVC(C=C, class_weight="balanced", max_iter=10_000).fit(normalize(X.multiply(r).tocsr()), y)
+        return lambda Z: m.decision_function(normalize(Z.multiply(r).tocsr()))
+    return fit
+
+
 def _cnb(alpha=0.3):
     def fit(X, y):
         m = ComplementNB(alpha=alpha).fit(X, y)
@@ -155,6 +168,8 @@ BASES = {
     "nbsvm_C01": (("binwords",), _nbsvm(0.1)),
     "nbsvm_svc": (("binwords",), _nbsvm(0.1)),
     "nbsvm_svc03": (("binwords",), _nbsvm(0.03)),
+    "nbsvm_norm03": (("binwords",), _nbsvm_norm(0.3)),
+    "nbsvm_norm1": (("binwords",), _nbsvm_norm(1.0)),
     "cnb": (("binwords",), _cnb(0.3)),
     "ridge_all": (("stems", "words", "chars"), _ridge(1.0)),
     "lr_emb": (("emb",), _lr(3.0)),

@@ -90,18 +90,23 @@ class _SessionSigner(TimestampSigner):
 
 
 class _SessionSerializer(URLSafeTimedSerializer):
-    """itsdangerous's serializer for Flask's session cookie, without trying zlib on every save.
+    """itsdangerous's serializer for Flask's session cookie, trying zlib only on payloads worth shrinking.
 
-    The session holds a CSRF token and a few small values, which zlib does not shorten, yet every attempt set up a
-    compressor (about 5% of a gunicorn worker's time on the participant's form). Cookies written before, with a
-    compressed payload, are still read: loading is unchanged. The signer, whose key derivation is an HMAC, is made
-    once per salt instead of on every signature.
+    A participant's session holds a CSRF token and a few small values, which zlib does not shorten, yet every
+    save set up a compressor (about 5% of a gunicorn worker's time on the participant's form). Larger sessions
+    (queued flash messages repeat themselves) are still compressed, so they stay under the 4 KB cookie limit.
+    Loading is unchanged, so cookies in either form are read. The signer, whose key derivation is an HMAC, is
+    made once per salt instead of on every signature.
     """
 
     default_signer = _SessionSigner
+    COMPRESS_ABOVE = 512  # bytes of JSON
 
     def dump_payload(self, obj) -> bytes:
-        return base64_encode(Serializer.dump_payload(self, obj))
+        json = Serializer.dump_payload(self, obj)
+        if len(json) <= self.COMPRESS_ABOVE:
+            return base64_encode(json)
+        return super().dump_payload(obj)
 
     @functools.cache  # noqa: B019 (one serializer per secret key lives as long as the app)
     def make_signer(self, salt=None):

@@ -52,8 +52,9 @@ def test_sqlite_uses_wal_and_busy_timeout(app):
     assert "pool_pre_ping" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]  # a file cannot drop the connection
 
 
-def test_session_cookie_is_signed_uncompressed_and_reads_older_compressed_cookies(app):
-    """Cookies are no longer zlib-compressed, but one written before (Flask's stock format) still opens."""
+def test_session_cookie_compresses_only_large_payloads_and_reads_both_forms(app):
+    """A small session is not zlib-compressed; a large, repetitive one still is (the 4 KB cookie limit), and a
+    cookie written before in Flask's stock format still opens."""
     from flask.sessions import SecureCookieSessionInterface
     from itsdangerous import BadSignature
 
@@ -65,6 +66,10 @@ def test_session_cookie_is_signed_uncompressed_and_reads_older_compressed_cookie
         older = SecureCookieSessionInterface().get_signing_serializer(app).dumps({"kept": "x" * 300})
         assert older.startswith(".")
         assert ours.loads(older) == {"kept": "x" * 300}
+        flashes = {"_flashes": [["message", "Please sign in to see that page."]] * 200}
+        large = ours.dumps(flashes)
+        assert large.startswith(".") and len(large) < 1000
+        assert ours.loads(large) == flashes
         with pytest.raises(BadSignature):
             ours.loads(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
 

@@ -15,7 +15,7 @@ def create_app(config: str | type | None = None, **overrides):
 
     from config import CONFIGS
     from engage import commands, errors, i18n, logging_setup, security
-    from engage.database import configure_engine
+    from engage.database import configure_engine, engine_options
     from engage.extensions import csrf, db, limiter, login_manager, migrate
 
     app = Flask(
@@ -32,13 +32,10 @@ def create_app(config: str | type | None = None, **overrides):
     app.config.update(overrides)
     if hasattr(config_class, "check"):
         config_class.check(app.config)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
-        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-            os.makedirs(app.instance_path, exist_ok=True)
-        # A pre-ping guards against a server that dropped the connection; a SQLite file cannot, and the ping
-        # was a query on every checkout (about 4% of a gunicorn worker's time on the participant's form).
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"}
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
+                                                            app.config["SQLALCHEMY_ENGINE_OPTIONS"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_ROOT / "migrations"))

@@ -187,7 +187,15 @@ def _staged(root: pathlib.Path, part: str | None = None) -> pathlib.Path:
     return root
 
 
-def _ensure(part: str | None = None) -> pathlib.Path:
+def ensure_nltk_data(part: str | None = None) -> pathlib.Path:
+    """Stage the VADER lexicon and Punkt parameters from installed packages and put them on ``nltk.data.path``.
+
+    Idempotent and cheap after the first call in a process; safe when several
+    processes stage into the same folder at once. Returns the data folder.
+    ``part`` ("vader" or one Punkt language) stages only that: the library's own steps
+    ask for what they read, since rendering French tables an English run never reads
+    was a tenth of a second of every analysis.
+    """
     root = data_dir()
     with _lock:
         _staged(root, part)
@@ -195,21 +203,9 @@ def _ensure(part: str | None = None) -> pathlib.Path:
     return root
 
 
-def ensure_nltk_data() -> pathlib.Path:
-    """Stage the VADER lexicon and Punkt parameters from installed packages and put them on ``nltk.data.path``.
-
-    Idempotent and cheap after the first call in a process; safe when several
-    processes stage into the same folder at once. Returns the data folder.
-    The library itself stages only what a step needs (the lexicon for sentiment, one
-    language's Punkt tables for sentences): rendering French tables an English run
-    never reads was a tenth of a second of every analysis.
-    """
-    return _ensure()
-
-
 @functools.cache
 def _punkt_tokenizer(language: str) -> nltk.tokenize.punkt.PunktSentenceTokenizer:
-    _ensure(language)
+    ensure_nltk_data(language)
     from nltk.tokenize.punkt import PunktTokenizer
 
     return PunktTokenizer(language)

@@ -10,7 +10,7 @@ import types
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
-from engage.analysis.resources import _ensure, language_name
+from engage.analysis.resources import ensure_nltk_data, language_name
 
 __all__ = [
     "NEGATIVE_BELOW",
@@ -80,7 +80,7 @@ def _get_analyzer():
     global _analyzer
     with _analyzer_lock:
         if _analyzer is None:
-            _ensure("vader")  # the lexicon only: sentences are split elsewhere
+            ensure_nltk_data("vader")  # the lexicon only: sentences are split elsewhere
             from nltk.sentiment import vader
 
             class _FastSentiText(vader.SentiText):

@@ -111,15 +111,11 @@ def _nbsvm(C, alpha=1.0):
 
 
 def _nbsvm_norm(C, alpha=1.0):
-    """NB-SVM with the scaled rows L2-normalised (liblinear converges; the raw version may not)."""
-    from sklearn.preprocessing import normalize
+    """The library's NB-SVM (scaled rows L2-normalised, so liblinear converges; the raw version may not)."""
+    from engage.analysis.coding import _NBSVM
 
     def fit(X, y):
-        p = alpha + X[y == 1].sum(axis=0).A1
-        q = alpha + X[y == 0].sum(axis=0).A1
-        r = np.log((p / p.sum()) / (q / q.sum()))
-        m = LinearSVC(C=C, class_weight="balanced", max_iter=10_000).fit(normalize(X.multiply(r).tocsr()), y)
-        return lambda Z: m.decision_function(normalize(Z.multiply(r).tocsr()))
+        return _NBSVM(LinearSVC(C=C, class_weight="balanced", max_iter=10_000), alpha).fit(X, y).decision_function
     return fit
 
 

@@ -122,11 +122,11 @@ def review_suggestions(slug: str):
 def coding_queue(slug: str):
     consultation = consultation_or_404(slug)
     blind = double_coding.blind_answer_ids(consultation=consultation, user=current_user)
-    # Straight after coding from the queue, retrain only every few codes so moving on stays quick.
+    # Straight after coding from the queue, retrain only every few codes so suggestions do not churn.
     min_changes = service.RETRAIN_EVERY if request.args.get("after") == "coding" else 1
-    state = service.refresh_assisted_suggestions(consultation=consultation, user=current_user, exclude=blind,
-                                                 min_changes=min_changes)
-    db.session.commit()  # retraining stores machine suggestions, shared by every reviewer's queue
+    message, _queued = _queue_training(consultation, min_changes=min_changes)
+    state = service.assisted_queue(consultation=consultation, exclude=blind)
+    state.message = message or state.message
     return _queue_page(consultation, state)
 
 
@@ -134,12 +134,28 @@ def coding_queue(slug: str):
 def retrain_assisted_coding(slug: str):
     consultation = consultation_or_404(slug)
     if ActionForm().validate_on_submit():
-        blind = double_coding.blind_answer_ids(consultation=consultation, user=current_user)
-        state = service.refresh_assisted_suggestions(consultation=consultation, user=current_user, force=True,
-                                                     exclude=blind)
-        db.session.commit()
-        flash(state.message or _("Assisted coding learned from the latest codes."), "warning" if state.message else "info")
+        message, queued = _queue_training(consultation, force=True)
+        if message:
+            flash(message, "warning")
+        elif queued:
+            flash(_("Suggestions are being updated from the latest codes in the background. Reload the queue in a minute."), "info")
+        elif service.training_in_flight(consultation=consultation):
+            flash(_("Suggestions are already being updated. Reload the queue in a minute."), "info")
     return redirect(url_for("review.coding_queue", slug=slug), code=303)
+
+
+def _queue_training(consultation, **when) -> tuple[str, bool]:
+    """Queue a background training when one is due: (a message to show, whether one was queued)."""
+    try:
+        event = service.request_assisted_training(consultation=consultation, user=current_user, **when)
+    except CodingError as error:
+        return str(error), False
+    if event is None:
+        return "", False
+    db.session.commit()  # before dispatching, so the training finds its queued event
+    how = service.dispatch_assisted_training(consultation_id=consultation.id, user_id=current_user.id,
+                                             queued_event_id=event.id)
+    return "", how != "failed"  # a failed dispatch is recorded, and the queue page shows it
 
 
 def _queue_page(consultation, state):

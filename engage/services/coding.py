@@ -1,9 +1,12 @@
 """Coding comments: reviewers' codes, decisions on machine suggestions, and the "least certain next" queue."""
+import datetime as dt
 import threading
 import uuid
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from engage.database import begin_write
@@ -22,7 +25,15 @@ MIN_STORED_SCORE = 0.1
 
 
 class CodingError(Exception):
-    """A coding request that cannot be done; the message is safe to show."""
+    """A coding request that cannot be done; the message is safe to show.
+
+    `details` says why in a form an audit event can keep (no participant's words), so the message can be
+    rebuilt later in the reader's language.
+    """
+
+    def __init__(self, message: str, *, details: dict | None = None):
+        super().__init__(message)
+        self.details = details or {}
 
 
 def consultation_answer(*, consultation: Consultation, answer_id: uuid.UUID) -> Answer | None:
@@ -149,6 +160,15 @@ def pending_by_theme(*, consultation: Consultation, theme_id: int, min_score: fl
 
 
 # --- assisted coding: the "least certain next" queue --------------------------------------------------------
+#
+# Training takes seconds to a minute on a large consultation, so the web only decides that it is due and queues
+# it (`request_assisted_training`, then `dispatch_assisted_training`); `train_assisted_coding` does it on a thread
+# or an RQ worker. Audit events keep the state every process shares: a training queued, done, or failed.
+
+_QUEUED, _TRAINED, _FAILED = "queue_assisted_coding", "train_assisted_coding", "fail_assisted_coding"
+# A queued training with no outcome after this long lost its worker (a killed job or a restarted web process).
+TRAINING_STALE_AFTER = dt.timedelta(minutes=10)
+_STOPPED = _l("Updating the suggestions stopped because of an error. Try again with \u201cUpdate suggestions now\u201d.")
 
 # Least-certain order from the last training in this process, keyed by that training's audit event.
 _orders: dict[tuple, list] = {}
@@ -157,9 +177,10 @@ _orders_lock = threading.Lock()
 
 @dataclass
 class QueueState:
-    answer_ids: list  # least certain first
+    answer_ids: list  # least certain first, then uncoded comments without assisted suggestions
     message: str = ""
     retrained: bool = False
+    updating: bool = False  # a training is queued or running in the background
 
 
 def _codes_fingerprint(theme_ids: list[int]) -> tuple[int, int]:
@@ -171,12 +192,21 @@ def _codes_fingerprint(theme_ids: list[int]) -> tuple[int, int]:
     return int(count), int(top)
 
 
-def _last_training(consultation: Consultation) -> AuditEvent | None:
+def _latest_event(consultation: Consultation, *actions: str) -> AuditEvent | None:
     return db.session.scalar(
-        select(AuditEvent).where(AuditEvent.action == "train_assisted_coding", AuditEvent.target_type == "consultation",
+        select(AuditEvent).where(AuditEvent.action.in_(actions), AuditEvent.target_type == "consultation",
                                  AuditEvent.target_id == consultation.id)
         .order_by(AuditEvent.id.desc()).limit(1)
     )
+
+
+def _last_training(consultation: Consultation) -> AuditEvent | None:
+    return _latest_event(consultation, _TRAINED)
+
+
+def _changes_since(event: AuditEvent, theme_ids: list[int]) -> int:
+    count, top = _codes_fingerprint(theme_ids)
+    return max(abs(count - event.details.get("codes", 0)), top - event.details.get("top_code_id", 0))
 
 
 def codes_changed_since_training(*, consultation: Consultation) -> int | None:
@@ -184,19 +214,179 @@ def codes_changed_since_training(*, consultation: Consultation) -> int | None:
     last = _last_training(consultation)
     if last is None:
         return None
-    count, top = _codes_fingerprint([t.id for t in active_themes(consultation_id=consultation.id)])
-    return max(abs(count - last.details.get("codes", 0)), top - last.details.get("top_code_id", 0))
+    return _changes_since(last, [t.id for t in active_themes(consultation_id=consultation.id)])
+
+
+def training_in_flight(*, consultation: Consultation, now: dt.datetime | None = None) -> AuditEvent | None:
+    """The queued training not yet done or failed, unless it is older than TRAINING_STALE_AFTER (its worker is gone)."""
+    queued = _latest_event(consultation, _QUEUED)
+    if queued is None or (now or utcnow()) - queued.at > TRAINING_STALE_AFTER:
+        return None
+    outcome = _latest_event(consultation, _TRAINED, _FAILED)
+    return queued if outcome is None or outcome.id < queued.id else None
+
+
+def _labels(themes: list[Theme]) -> dict:
+    by_id = {t.id: t for t in themes}
+    labels: dict = {}
+    for answer_id, theme_id in db.session.execute(select(Code.answer_id, Code.theme_id).where(Code.theme_id.in_(list(by_id)))):
+        labels.setdefault(answer_id, set()).add(by_id[theme_id].name)
+    return labels
+
+
+def _too_few_message(coded: int, used: int) -> str:
+    return _("Assisted coding learns from your codes: code at least %(comments)s comments with at "
+             "least %(themes)s different themes first (so far %(coded)s comments and %(used)s themes).",
+             comments=MIN_CODED_COMMENTS, themes=MIN_THEMES_USED, coded=coded, used=used)
+
+
+def _require_enough_codes(labels: dict) -> None:
+    used = {name for names in labels.values() for name in names}
+    if len(labels) < MIN_CODED_COMMENTS or len(used) < MIN_THEMES_USED:
+        raise CodingError(_too_few_message(len(labels), len(used)),
+                          details={"reason": "too_few", "coded": len(labels), "used": len(used)})
+
+
+def _failure_message(details: dict) -> str:
+    """A failed training's message, rebuilt in the reader's language from what its audit event kept."""
+    if details.get("reason") == "too_few":
+        return _too_few_message(details.get("coded", 0), details.get("used", 0))
+    if details.get("reason") == "fit":
+        return _("Assisted coding could not learn from the codes yet (%(error)s).", error=details.get("error", ""))
+    return str(_STOPPED)
+
+
+def request_assisted_training(*, consultation: Consultation, user: User | None, min_changes: int = 1,
+                              force: bool = False) -> AuditEvent | None:
+    """Queue a training when one is due and none is in flight; returns its audit event, or None.
+
+    Due means at least `min_changes` codes changed since the last training or failed attempt (or `force`).
+    Too few codes raise CodingError at once, without queueing. The caller commits, then calls
+    `dispatch_assisted_training`. At most one training is in flight per consultation, across processes: the
+    check and the record happen under the write lock (SQLite) and a lock on the consultation's row (PostgreSQL).
+    """
+    themes = active_themes(consultation_id=consultation.id)
+    if not force:
+        last = _latest_event(consultation, _TRAINED, _FAILED)
+        if last is not None and _changes_since(last, [t.id for t in themes]) < min_changes:
+            return None
+    _require_enough_codes(_labels(themes))
+    if training_in_flight(consultation=consultation):  # a quick look first, so most requests take no write lock
+        return None
+    begin_write()
+    db.session.execute(select(Consultation.id).where(Consultation.id == consultation.id).with_for_update())
+    if training_in_flight(consultation=consultation):
+        return None
+    count, top = _codes_fingerprint([t.id for t in themes])
+    event = record_event(actor=user, action=_QUEUED, target_type="consultation", target_id=consultation.id,
+                         details={"codes": count, "top_code_id": top})
+    db.session.flush()
+    return event
+
+
+def dispatch_assisted_training(*, consultation_id: int, user_id: int | None, queued_event_id: int) -> str:
+    """Train in the background: as an RQ job when REDIS_URL is set, else on a thread. Returns which."""
+    app = current_app._get_current_object()
+    if app.config.get("REDIS_URL"):
+        from redis import Redis
+        from rq import Queue
+
+        from engage.jobs import QUEUE_NAME
+
+        try:
+            Queue(QUEUE_NAME, connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+                "engage.jobs.train_assisted_coding_job", consultation_id, user_id, queued_event_id,
+                job_timeout=int(TRAINING_STALE_AFTER.total_seconds()))
+        except Exception:  # noqa: BLE001 (Redis down: say so on the queue page instead of "being updated" for minutes)
+            current_app.logger.exception("Could not queue assisted coding for consultation %s", consultation_id)
+            db.session.rollback()
+            _record_failure(consultation_id, user_id, {"reason": "error"})
+            return "failed"
+        return "rq"
+    thread = threading.Thread(target=_train_in_app, args=(app, consultation_id, user_id, queued_event_id),
+                              name=f"assisted-coding-{consultation_id}", daemon=True)
+    thread.start()
+    return "thread"
+
+
+def _train_in_app(app, consultation_id: int, user_id: int | None, queued_event_id: int) -> None:
+    with app.app_context():
+        train_assisted_coding(consultation_id=consultation_id, user_id=user_id, queued_event_id=queued_event_id)
+
+
+def train_assisted_coding(*, consultation_id: int, user_id: int | None, queued_event_id: int | None = None) -> bool:
+    """Do a queued training and commit it; a failure is recorded as an audit event, not raised. Returns success.
+
+    A job whose queued event was since replaced (it went stale and a later one was queued) does nothing.
+    """
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        current_app.logger.warning("Assisted coding: consultation %s does not exist", consultation_id)
+        return False
+    if queued_event_id is not None:
+        latest = _latest_event(consultation, _QUEUED)
+        if latest is not None and latest.id != queued_event_id:
+            return False
+    user = db.session.get(User, user_id) if user_id is not None else None
+    try:
+        _retrain(consultation=consultation, themes=active_themes(consultation_id=consultation_id), user=user)
+        db.session.commit()
+        return True
+    except CodingError as error:
+        db.session.rollback()
+        details = error.details or {"reason": "error"}
+    except Exception:  # noqa: BLE001 (a failed training is shown to reviewers, never lost)
+        db.session.rollback()
+        current_app.logger.exception("Assisted coding for consultation %s failed", consultation_id)
+        details = {"reason": "error"}
+    _record_failure(consultation_id, user_id, details)
+    return False
+
+
+def _record_failure(consultation_id: int, user_id: int | None, details: dict) -> None:
+    consultation = db.session.get(Consultation, consultation_id)
+    user = db.session.get(User, user_id) if user_id is not None else None
+    count, top = _codes_fingerprint([t.id for t in active_themes(consultation_id=consultation_id)])
+    begin_write()
+    record_event(actor=user, action=_FAILED, target_type="consultation", target_id=consultation.id,
+                 details={**details, "codes": count, "top_code_id": top})
+    db.session.commit()
+
+
+def assisted_queue(*, consultation: Consultation, exclude: set | None = None) -> QueueState:
+    """The queue from what is stored: least certain first, whichever process trained; no training here.
+
+    Uncoded comments without assisted suggestions (none trained yet, or new since) follow in a stable order,
+    so reviewers can keep coding while suggestions are made. A failed last attempt's message is in `message`.
+    """
+    theme_ids = [t.id for t in active_themes(consultation_id=consultation.id)]
+    updating = training_in_flight(consultation=consultation) is not None
+    outcome = _latest_event(consultation, _TRAINED, _FAILED)
+    message = _failure_message(outcome.details) if outcome is not None and outcome.action == _FAILED and not updating else ""
+    last = _last_training(consultation)
+    order = _orders.get((consultation.id, last.id, last.at)) if last is not None else None
+    if order is None:  # trained in another process (an RQ worker, another web worker) or before a restart
+        order = _order_from_stored(consultation)
+    coded = set(db.session.scalars(select(Code.answer_id).where(Code.theme_id.in_(theme_ids)))) if theme_ids else set()
+    excluded = (exclude or set()) | coded
+    ranked = set(order)
+    rest = db.session.scalars(
+        select(Answer.id).join(Response, Response.id == Answer.response_id)
+        .where(Response.consultation_id == consultation.id, Answer.text.is_not(None)).order_by(Answer.id)
+    )
+    return QueueState(answer_ids=[a for a in order if a not in excluded] + [a for a in rest if a not in ranked and a not in excluded],
+                      message=message, updating=updating)
 
 
 def refresh_assisted_suggestions(*, consultation: Consultation, user: User | None, min_changes: int = 1,
                                  force: bool = False, exclude: set | None = None) -> QueueState:
-    """Retrain assisted coding when at least `min_changes` codes changed since it last trained; return the queue.
+    """Retrain assisted coding here and now when at least `min_changes` codes changed since it last trained; return the queue.
 
+    For the command line, tests and demo data; web requests queue a background training instead.
     Retraining replaces earlier pending "assisted" suggestions; codes and decided suggestions are never
     touched. The training's code count is kept in its audit event, so every process agrees on staleness.
     """
     themes = active_themes(consultation_id=consultation.id)
-    theme_ids = [t.id for t in themes]
     changed = codes_changed_since_training(consultation=consultation)
     message, retrained = "", False
     if force or changed is None or changed >= min_changes:
@@ -205,14 +395,9 @@ def refresh_assisted_suggestions(*, consultation: Consultation, user: User | Non
             retrained = True
         except CodingError as error:
             message = str(error)
-    last = _last_training(consultation)
-    order = _orders.get((consultation.id, last.id, last.at)) if last is not None else None
-    if order is None:
-        order = _order_from_stored(consultation)
-    coded = set(db.session.scalars(select(Code.answer_id).where(Code.theme_id.in_(theme_ids)))) if theme_ids else set()
-    excluded = exclude or set()
-    return QueueState(answer_ids=[a for a in order if a not in coded and a not in excluded],
-                      message=message, retrained=retrained)
+    state = assisted_queue(consultation=consultation, exclude=exclude)
+    state.message, state.retrained = message or state.message, retrained
+    return state
 
 
 def _order_from_stored(consultation: Consultation) -> list:
@@ -228,14 +413,10 @@ def _order_from_stored(consultation: Consultation) -> list:
 
 def _retrain(*, consultation: Consultation, themes: list[Theme], user: User | None) -> list:
     by_id = {t.id: t for t in themes}
-    labels: dict = {}
-    for answer_id, theme_id in db.session.execute(select(Code.answer_id, Code.theme_id).where(Code.theme_id.in_(list(by_id)))):
-        labels.setdefault(answer_id, set()).add(by_id[theme_id].name)
-    used = {name for names in labels.values() for name in names}
-    if len(labels) < MIN_CODED_COMMENTS or len(used) < MIN_THEMES_USED:
-        raise CodingError(_("Assisted coding learns from your codes: code at least %(comments)s comments with at "
-                            "least %(themes)s different themes first (so far %(coded)s comments and %(used)s themes).",
-                            comments=MIN_CODED_COMMENTS, themes=MIN_THEMES_USED, coded=len(labels), used=len(used)))
+    # Counted before the codes are read, so a code added meanwhile makes the next look see a change.
+    fingerprint = _codes_fingerprint(list(by_id))
+    labels = _labels(themes)
+    _require_enough_codes(labels)
     answers = db.session.scalars(
         select(Answer).join(Response, Response.id == Answer.response_id)
         .where(Response.consultation_id == consultation.id, Answer.text.is_not(None))
@@ -243,7 +424,6 @@ def _retrain(*, consultation: Consultation, themes: list[Theme], user: User | No
     answers.sort(key=lambda a: str(a.id))
     train = [a for a in answers if a.id in labels]
     todo = [a for a in answers if a.id not in labels]
-    fingerprint = _codes_fingerprint(list(by_id))
     scores, order = assisted_predictions([shown_text(a) for a in train], [sorted(labels[a.id]) for a in train],
                                          [shown_text(a) for a in todo])
     name_to_id = {t.name: t.id for t in themes}
@@ -260,11 +440,11 @@ def _retrain(*, consultation: Consultation, themes: list[Theme], user: User | No
                                           score=float(score), status="pending"))
                 stored += 1
     db.session.flush()
-    record_event(actor=user, action="train_assisted_coding", target_type="consultation", target_id=consultation.id,
+    record_event(actor=user, action=_TRAINED, target_type="consultation", target_id=consultation.id,
                  details={"coded_comments": len(train), "suggestions": stored, "codes": fingerprint[0],
                           "top_code_id": fingerprint[1]})
     db.session.flush()
-    event = _last_training(consultation)
+    event = _last_training(consultation)  # as stored, so the key matches what other requests read back
     with _orders_lock:
         for key in [k for k in _orders if k[0] == consultation.id]:
             del _orders[key]  # only the latest training's order is worth keeping
@@ -281,5 +461,6 @@ def assisted_predictions(train_texts: list[str], train_labels: list[list[str]], 
     try:
         coder = AssistedCoder(random_state=0).fit(train_texts, train_labels)
     except ValueError as error:  # e.g. too few coded comments for its cross-validation
-        raise CodingError(_("Assisted coding could not learn from the codes yet (%(error)s).", error=error)) from None
+        raise CodingError(_("Assisted coding could not learn from the codes yet (%(error)s).", error=error),
+                          details={"reason": "fit", "error": str(error)[:300]}) from None
     return coder.predict_proba(texts), coder.least_certain(texts, k=len(texts))

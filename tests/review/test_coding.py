@@ -1,4 +1,5 @@
 """Coding comments: codes, suggestion decisions (one and in bulk) and the least-certain queue."""
+import threading
 import uuid
 
 import pytest
@@ -162,6 +163,14 @@ def test_queue_explains_when_there_are_too_few_codes(app, client, demo, themes, 
         assert count(Suggestion) == 0
 
 
+def wait_for_training(timeout: float = 120) -> None:
+    """Wait for the trainings the queue page started on threads (the default without Redis)."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("assisted-coding-"):
+            thread.join(timeout)
+            assert not thread.is_alive(), "assisted coding did not finish in time"
+
+
 def test_queue_trains_suggests_for_uncoded_comments_and_retrains_on_new_codes(app, client, demo, themes, login_as):
     coded = _code_many(app, demo, themes, 24)
     with app.app_context():
@@ -171,9 +180,20 @@ def test_queue_trains_suggests_for_uncoded_comments_and_retrains_on_new_codes(ap
         db.session.add(Suggestion(answer_id=uncoded[1], theme_id=themes[1], source="discovery", score=0.5))
         db.session.commit()
     login_as("reviewer")
-    page = client.get("/review/sro-review/queue")
-    html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "Least certain next" in html
+    # The training thread stores its order under this lock, after its suggestions are written and before they
+    # are committed; holding it proves the page came back while the training was still going on.
+    with service._orders_lock:
+        page = client.get("/review/sro-review/queue")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "Least certain next" in html
+        assert "Suggestions are being updated from the latest codes; reload in a minute." in html
+        # Until suggestions exist the queue still lists every uncoded comment, so reviewers can keep coding.
+        left = len(comments(app, demo)) - 24
+        assert f"{left} comments without codes are in the queue." in html
+        assert html.count('<a href="/review/sro-review/comments/') == min(left, 20)
+        with app.app_context():
+            assert count(AuditEvent, AuditEvent.action == "train_assisted_coding") == 0
+    wait_for_training()
     with app.app_context():
         assisted = db.session.scalars(select(Suggestion).where(Suggestion.source == "assisted", Suggestion.status == "pending")).all()
         assert assisted and not {s.answer_id for s in assisted} & {c for c, _ in coded}
@@ -183,20 +203,28 @@ def test_queue_trains_suggests_for_uncoded_comments_and_retrains_on_new_codes(ap
         assert not state.retrained  # nothing changed since
         assert state.answer_ids and not set(state.answer_ids) & {c for c, _ in coded}
         queue_first = state.answer_ids[0]
-    assert f"/comments/{queue_first}/code" in html  # the page serves the least certain first
+    html = client.get("/review/sro-review/queue").get_data(as_text=True)
+    assert "being updated" not in html and "Suggestions were just updated" not in html
+    first_link = html.split('<ol class="coding-queue">')[1].split('href="')[1].split('"')[0]
+    assert f"/comments/{queue_first}/code" in first_link  # the page serves the least certain first
     # Coding the first comment from the queue returns to the queue, which retrains on the new code.
     url = f"/review/sro-review/comments/{queue_first}/code?from=queue"
     response = client.post(url, data={"csrf_token": token(client, url), "from": "queue", "themes": [str(themes[0])]})
     assert response.status_code == 303 and response.headers["Location"].endswith("/review/sro-review/queue?after=coding")
-    assert client.get(response.headers["Location"]).status_code == 200
+    back = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "being updated" not in back and f"/comments/{queue_first}/code" not in back
     with app.app_context():  # one new code is not enough to retrain while moving through the queue...
-        assert count(AuditEvent, AuditEvent.action == "train_assisted_coding") == 1
-    assert client.get("/review/sro-review/queue").status_code == 200  # ...but opening the queue afresh is
+        assert count(AuditEvent, AuditEvent.action == "queue_assisted_coding") == 1
+    with service._orders_lock:  # ...but opening it afresh is
+        assert "being updated" in client.get("/review/sro-review/queue").get_data(as_text=True)
+    wait_for_training()
+    assert "being updated" not in client.get("/review/sro-review/queue").get_data(as_text=True)
     with app.app_context():
         assisted = db.session.scalars(select(Suggestion).where(Suggestion.source == "assisted", Suggestion.status == "pending")).all()
         trainings = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "train_assisted_coding")
                                        .order_by(AuditEvent.id)).all()
         assert len(trainings) == 2 and trainings[1].details["codes"] == 25
+        assert trainings[1].actor_label == "reviewer@example.org"
         assert len(assisted) == trainings[1].details["suggestions"]  # replaced, not added to
         assert queue_first not in {s.answer_id for s in assisted}
         # The first training's suggestions for the coded comment were decided by coding it, and kept.

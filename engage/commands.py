@@ -8,6 +8,7 @@ from engage.imports.commands import import_command
 from engage.jobs import QUEUE_NAME
 from engage.ops.commands import backup_command, purge_command, restore_command
 from engage.reporting.cli import report_command
+from engage.services import search_index
 
 
 @click.command("seed-demo")
@@ -32,6 +33,8 @@ def seed_demo_command(responses: int, seed: int, without_review: bool) -> None:
         click.echo(f"Published an example What We Heard report at /c/{consultation.slug}/report.")
     if not without_review:
         _seed_demo_review(seed)
+    search_index.catch_up()  # index the demo comments now rather than at the first search
+    db.session.commit()
 
 
 def _seed_demo_review(seed: int) -> None:

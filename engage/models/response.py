@@ -4,6 +4,7 @@ import enum
 import uuid
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, SmallInteger, String, Text, Uuid
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.models.base import Base, random_id
@@ -34,21 +35,29 @@ class Response(Base):
     __table_args__ = (
         CheckConstraint(_CHANNEL_CHECK, name="channel"),
         # The comment browser and participation view filter a consultation's responses by channel.
+        # It also serves every "this consultation's responses" lookup, so consultation_id has no index of its own:
+        # each index is one more random page written by every submission.
         Index("ix_responses_consultation_channel", "consultation_id", "channel"),
+        # Online responses (nearly all) belong to no session or import batch, so these index only the rest.
+        Index("ix_responses_engagement_session_id", "engagement_session_id",
+              sqlite_where=sql_text("engagement_session_id IS NOT NULL"),
+              postgresql_where=sql_text("engagement_session_id IS NOT NULL")),
+        Index("ix_responses_import_batch_id", "import_batch_id", sqlite_where=sql_text("import_batch_id IS NOT NULL"),
+              postgresql_where=sql_text("import_batch_id IS NOT NULL")),
         {"sqlite_with_rowid": False},
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=random_id)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(16), default=Channel.ONLINE.value)
     submitted_on: Mapped[dt.date] = mapped_column(Date)
     language: Mapped[str] = mapped_column(String(8), default="en")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     # For notes from a focus group or roundtable: the session they came from (one response per comment).
     engagement_session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("engagement_sessions.id", ondelete="CASCADE"), index=True
+        ForeignKey("engagement_sessions.id", ondelete="CASCADE")
     )
-    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"), index=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
 
     answers: Mapped[list["Answer"]] = relationship(back_populates="response", cascade="all, delete-orphan")
     segment_answers: Mapped[list["SegmentAnswer"]] = relationship(
@@ -62,13 +71,14 @@ class Answer(Base):
     __tablename__ = "answers"
     __table_args__ = (
         CheckConstraint("scale_value IS NULL OR scale_value BETWEEN 1 AND 5", name="scale_value"),
-        # Filtering comments by who wrote them goes answer -> response -> segment answer.
+        # Filtering comments by who wrote them goes answer -> response -> segment answer. It also serves every
+        # "this response's answers" lookup, so response_id has no index of its own.
         Index("ix_answers_response_question", "response_id", "question_id"),
         {"sqlite_with_rowid": False},
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=random_id)
-    response_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
     # Empty for a free-text comment that answers no particular question (an email, a session note).
     question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
     text: Mapped[str | None] = mapped_column(Text)

@@ -27,6 +27,7 @@ from engage.models import (
     Suggestion,
     Theme,
 )
+from engage.services import search_index
 
 PER_PAGE = 25
 # The question "id" for comments that answer no particular question (emails, focus-group notes).
@@ -286,6 +287,8 @@ def browse_comments(*, consultation: Consultation, filters: CommentFilters, is_a
     Reviewers see the redacted text of a redacted comment; only admins get the original as well.
     Comments are listed without any "about you" details.
     """
+    if filters.search:
+        search_index.refresh()  # the search sees every comment as it is now, redactions included
     run = latest_run(consultation)
     run_id = run.id if run else None
     matching = _filtered(consultation, filters, run_id).subquery()

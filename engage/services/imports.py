@@ -25,6 +25,7 @@ from engage.imports.spreadsheet import neutralise_csv_cell, read_table
 from engage.models import (
     SCALE_LABELS, Answer, Channel, Consultation, ImportBatch, ImportedRow, QuestionKind, Response, SegmentAnswer, User,
 )
+from engage.services import search_index
 from engage.services.audit import record_event
 
 __all__ = [
@@ -309,6 +310,7 @@ def finish_batch(*, batch: ImportBatch, added: int, skipped: int, user: User | N
     record_event(actor=user, action="import_file", target_type="import_batch", target_id=batch.id,
                  details={"channel": batch.channel, "filename": batch.filename, "added": added, "skipped": skipped} | details)
     db.session.flush()
+    search_index.catch_up()  # in the import's own transaction, so the first search after it does not wait
     return ImportResult(batch_id=batch.id, added=added, skipped=skipped)
 
 

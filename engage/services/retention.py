@@ -12,13 +12,14 @@ Quotes that were never approved are copies of raw comments that no one published
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, func, or_, select, text
+from sqlalchemy import delete, func, or_, select
 
 from engage.database import begin_write
 from engage.extensions import db
 from engage.models import Answer, Consultation, Report, ReportQuote, ReportVersion, Response
 from engage.models.report import QuoteStatus
 from engage.models.user import utcnow
+from engage.services import search_index
 from engage.services.audit import record_event
 
 
@@ -55,17 +56,16 @@ def plan_purge(*, consultation: Consultation, before: dt.date | None, today: dt.
 
 @dataclass(frozen=True)
 class Batch:
-    """Comments chosen for one purge transaction, and where SQLite's full-text index holds them."""
+    """Comments chosen for one purge transaction."""
 
     ids: list
-    index_rows: list[int] | None
 
 
 def choose_batch(*, plan: PurgePlan, limit: int = 500) -> Batch | None:
-    """Pick up to `limit` of the planned comments (None when none are left). Takes no lock: these searches
-    get slower as the data grows, so they stay out of the write transaction."""
+    """Pick up to `limit` of the planned comments (None when none are left). Takes no lock: this search gets
+    slower as the data grows, so it stays out of the write transaction."""
     ids = list(db.session.scalars(_comments(plan.consultation_id, plan.before).limit(limit)))
-    return Batch(ids=ids, index_rows=_index_rows(ids)) if ids else None
+    return Batch(ids=ids) if ids else None
 
 
 def purge_batch(*, batch: Batch) -> int:
@@ -75,60 +75,12 @@ def purge_batch(*, batch: Batch) -> int:
     # Unapproved quotes are unpublished copies of these comments; approved ones stay (answer_id SET NULL).
     db.session.execute(delete(ReportQuote).where(ReportQuote.answer_id.in_(batch.ids),
                                                  ReportQuote.status != QuoteStatus.APPROVED.value))
-    deleted = _delete_comments(batch.ids, batch.index_rows)
-    db.session.flush()
-    return deleted
-
-
-# SQLite's full-text index of comments (see the codebook migration): FTS5 cannot index its answer_id column, so
-# its delete trigger scans the whole index once per deleted comment. A purge of 100k comments that way takes
-# over an hour, holding the write lock 50 ms per comment. The purge instead finds the index rows before taking
-# the lock, and inside one write transaction sets the trigger aside, deletes those rows by rowid, deletes the
-# comments and puts the trigger back unchanged: no other connection ever sees it missing, and a failure rolls
-# everything back together.
-_FTS_TRIGGER = "answers_fts_delete"
-
-
-def _uuids(name: str):
-    return bindparam(name, expanding=True, type_=Answer.__table__.c.id.type)
-
-
-def _fts_trigger() -> str | None:
-    if db.engine.dialect.name != "sqlite":
-        return None
-    return db.session.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
-                             {"name": _FTS_TRIGGER})
-
-
-def _index_rows(ids: list) -> list[int] | None:
-    if not _fts_trigger():
-        return None
-    return list(db.session.scalars(
-        text("SELECT rowid FROM answers_fts WHERE answer_id IN (SELECT id FROM answers WHERE id IN :ids)")
-        .bindparams(_uuids("ids")), {"ids": ids}))
-
-
-def _delete_comments(ids: list, index_rows: list[int] | None) -> int:
-    """Delete these answers and their full-text index rows; returns how many answers went."""
-    trigger = _fts_trigger()
-    if trigger:
-        db.session.execute(text(f"DROP TRIGGER {_FTS_TRIGGER}"))
-        of_these = "answer_id IN (SELECT id FROM answers WHERE id IN :ids)"
-        removed = db.session.execute(
-            text(f"DELETE FROM answers_fts WHERE rowid IN :rows AND {of_these}")
-            .bindparams(_uuids("ids"), bindparam("rows", expanding=True)),
-            {"ids": ids, "rows": index_rows or [-1]}).rowcount
-        # Each comment with text has exactly one index row. If a comment was edited since its row was found,
-        # the counts differ: then find this batch's rows the slow way, so no purged words stay in the index.
-        indexed = db.session.scalar(text("SELECT count(*) FROM answers WHERE id IN :ids AND text IS NOT NULL")
-                                    .bindparams(_uuids("ids")), {"ids": ids})
-        if removed != indexed:
-            db.session.execute(text(f"DELETE FROM answers_fts WHERE {of_these}").bindparams(_uuids("ids")), {"ids": ids})
     # Counted by the delete itself: a comment removed by someone else since it was chosen is not counted.
-    deleted = db.session.execute(delete(Answer).where(Answer.id.in_(ids)),
+    deleted = db.session.execute(delete(Answer).where(Answer.id.in_(batch.ids)),
                                  execution_options={"synchronize_session": False}).rowcount
-    if trigger:
-        db.session.execute(text(trigger))
+    # SQLite's full-text index drops the purged words in this same transaction, not at the next search.
+    search_index.catch_up()
+    db.session.flush()
     return deleted
 
 

@@ -58,7 +58,9 @@ def catch_up() -> int:
 def refresh() -> None:
     """Bring the index up to date before a search, in a short write transaction of its own.
 
-    Committed at once, so the search that follows does not hold the write lock and keep participants waiting.
+    Committed at once, even when another search caught up first, so the search that follows never holds the
+    write lock and keeps participants waiting.
     """
-    if catch_up():
+    if has_pending():
+        catch_up()
         db.session.commit()

@@ -100,6 +100,30 @@ def test_search_index_catches_up_many_changes_in_one_batch(app, make_consultatio
         assert search_index.catch_up() == 0
 
 
+def test_search_refreshes_in_short_batches(app, make_consultation, monkeypatch):
+    """Thousands of notes are indexed a batch per transaction, oldest first, and all of them in the end."""
+    from sqlalchemy import text as sql
+
+    from engage.services import search_index
+    from tests.review.data_factory import add_responses
+
+    if app.config["DB_BACKEND"] != "sqlite":
+        pytest.skip("PostgreSQL's GIN index has no batches to catch up")
+    add_responses(app, make_consultation(), [(f"delta comment {i}", "online", {}, []) for i in range(25)])
+    commits = []
+    with app.app_context():
+        assert search_index.catch_up(limit=10) == 10
+        db.session.commit()
+        assert db.session.scalar(sql("SELECT count(*) FROM answers_fts_pending")) == 15
+        monkeypatch.setattr(search_index, "REFRESH_BATCH", 4)
+        real_commit = db.session.commit
+        monkeypatch.setattr(db.session, "commit", lambda: commits.append(1) or real_commit())
+        search_index.refresh()
+        assert len(commits) == 4  # 15 notes, 4 per transaction
+        assert db.session.scalar(sql("SELECT count(*) FROM answers_fts WHERE answers_fts MATCH 'delta'")) == 25
+        assert db.session.scalar(sql("SELECT count(*) FROM answers_fts_pending")) == 0
+
+
 def test_every_model_table_exists_after_migrating(app):
     with app.app_context():
         tables = set(inspect(db.engine).get_table_names())

@@ -31,8 +31,9 @@ def has_pending() -> bool:
     return db.session.execute(text("SELECT 1 FROM answers_fts_pending LIMIT 1")).first() is not None
 
 
-def catch_up() -> int:
-    """Apply every noted change to the index in the current write transaction; returns how many notes it used.
+def catch_up(*, limit: int | None = None) -> int:
+    """Apply the noted changes (the oldest `limit` of them, or all) to the index in the current write transaction;
+    returns how many notes it used.
 
     Takes the write lock (begin_write), so the caller commits. Comments changed again while this runs are noted
     after the last note read here and wait for the next catch-up.
@@ -40,10 +41,16 @@ def catch_up() -> int:
     if not has_pending():
         return 0
     begin_write()
-    last, count = db.session.execute(text("SELECT max(seq), count(*) FROM answers_fts_pending")).one()
+    last = None
+    if limit is not None:
+        last = db.session.scalar(text("SELECT seq FROM answers_fts_pending ORDER BY seq LIMIT 1 OFFSET :skip"),
+                                 {"skip": limit - 1})
+    if last is None:
+        last = db.session.scalar(text("SELECT max(seq) FROM answers_fts_pending"))
     if last is None:
         return 0
     params = {"last": last}
+    count = db.session.scalar(text("SELECT count(*) FROM answers_fts_pending WHERE seq <= :last"), params)
     for step in _STEPS:
         db.session.execute(text(step), params)
     # New rows get rowids above the highest one left, so the rows added here are exactly those above it.
@@ -55,12 +62,17 @@ def catch_up() -> int:
     return count
 
 
-def refresh() -> None:
-    """Bring the index up to date before a search, in a short write transaction of its own.
+# Notes handled per transaction by refresh(): a few hundred milliseconds of SQLite's write lock at most, so a
+# search after thousands of online submissions does not keep participants waiting for seconds.
+REFRESH_BATCH = 2000
 
-    Committed at once, even when another search caught up first, so the search that follows never holds the
-    write lock and keeps participants waiting.
+
+def refresh() -> None:
+    """Bring the index up to date before a search, in short write transactions of its own.
+
+    Each is committed at once, even when another search caught up first, so the search that follows never holds
+    the write lock and participants' submissions go in between batches.
     """
-    if has_pending():
-        catch_up()
+    while has_pending():
+        catch_up(limit=REFRESH_BATCH)
         db.session.commit()

@@ -104,6 +104,11 @@ def check_consistency(database_url: str) -> list[tuple[str, str]]:
             results.append(("PRAGMA integrity_check", "ok" if rows == ["ok"] else "; ".join(map(str, rows[:5]))))
             rows = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
             results.append(("PRAGMA foreign_key_check", "ok" if not rows else f"{len(rows)} rows break a foreign key"))
+            # Every comment is in the search index or noted for it: the note is written in the comment's transaction.
+            orphans["comments neither indexed nor noted for the search index"] = (
+                "SELECT count(*) FROM answers a WHERE a.text IS NOT NULL "
+                "AND a.id NOT IN (SELECT answer_id FROM answers_fts_rows) "
+                "AND a.id NOT IN (SELECT answer_id FROM answers_fts_pending)")
         for name, sql in orphans.items():
             count = connection.exec_driver_sql(sql).scalar()
             results.append((name, "ok" if count == 0 else f"{count} rows"))

@@ -311,7 +311,10 @@ def dispatch_assisted_training(*, consultation_id: int, user_id: int | None, que
 
 def _train_in_app(app, consultation_id: int, user_id: int | None, queued_event_id: int) -> None:
     with app.app_context():
-        train_assisted_coding(consultation_id=consultation_id, user_id=user_id, queued_event_id=queued_event_id)
+        try:
+            train_assisted_coding(consultation_id=consultation_id, user_id=user_id, queued_event_id=queued_event_id)
+        except Exception:  # noqa: BLE001 (even recording the failure failed, e.g. the database is gone: log it)
+            app.logger.exception("Assisted coding for consultation %s could not record its outcome", consultation_id)
 
 
 def train_assisted_coding(*, consultation_id: int, user_id: int | None, queued_event_id: int | None = None) -> bool:
@@ -362,20 +365,21 @@ def assisted_queue(*, consultation: Consultation, exclude: set | None = None) ->
     theme_ids = [t.id for t in active_themes(consultation_id=consultation.id)]
     updating = training_in_flight(consultation=consultation) is not None
     outcome = _latest_event(consultation, _TRAINED, _FAILED)
-    message = _failure_message(outcome.details) if outcome is not None and outcome.action == _FAILED and not updating else ""
+    failed = outcome is not None and outcome.action == _FAILED and not updating
+    message = _failure_message(outcome.details) if failed else ""
     last = _last_training(consultation)
     order = _orders.get((consultation.id, last.id, last.at)) if last is not None else None
     if order is None:  # trained in another process (an RQ worker, another web worker) or before a restart
         order = _order_from_stored(consultation)
     coded = set(db.session.scalars(select(Code.answer_id).where(Code.theme_id.in_(theme_ids)))) if theme_ids else set()
     excluded = (exclude or set()) | coded
-    ranked = set(order)
     rest = db.session.scalars(
         select(Answer.id).join(Response, Response.id == Answer.response_id)
         .where(Response.consultation_id == consultation.id, Answer.text.is_not(None)).order_by(Answer.id)
     )
-    return QueueState(answer_ids=[a for a in order if a not in excluded] + [a for a in rest if a not in ranked and a not in excluded],
-                      message=message, updating=updating)
+    ranked = set(order)
+    answer_ids = [a for a in order if a not in excluded] + [a for a in rest if a not in ranked and a not in excluded]
+    return QueueState(answer_ids=answer_ids, message=message, updating=updating)
 
 
 def refresh_assisted_suggestions(*, consultation: Consultation, user: User | None, min_changes: int = 1,

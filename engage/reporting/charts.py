@@ -3,21 +3,28 @@
 The SVG sits inline in the HTML page and the PDF (WeasyPrint draws it as vector graphics). Colours and fonts are
 presentation attributes, which the site's Content-Security-Policy allows where ``style=`` is refused. A hidden
 value draws no bar and says so in words; its number is never passed in, so it cannot leak into the markup.
+
+Phones: each label sits on its own line(s) above its bar, wrapped at word breaks rather than cut short, and the
+drawing is narrow (WIDTH user units), so scaled to a 320 px screen's column (about 288 px) its 13-unit text is
+still about 12.5 CSS px. report.css lets it fill the column (``width: 100%``) up to a width where the text is
+about body size. The chart's words (the hidden note, the description) are in the page's language.
 """
 import hashlib
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-WIDTH = 640
-LABEL_WIDTH = 230  # room for the label column, right-aligned against the bars
-BAR_X = 240
-BAR_MAX = 290
-ROW = 26
-BAR_HEIGHT = 16
-PAD = 8
-LABEL_CHARS = 34  # about what fits in LABEL_WIDTH at 13px; the full label is in the row's title and the desc
-# Text sits 4.5px below the row's middle: about half the cap height at 13px (dy and dominant-baseline vary by
-# renderer, so the position is computed).
+WIDTH = 300  # the viewBox's width; see the module docstring for why it is narrow
+FONT_SIZE = 13
+PAD = 4
+LINE = 16  # one line of 13-unit text
+LABEL_X = 0  # labels start at the left edge, above their bar
+BAR_X = 0
+BAR_MAX = 180  # leaves room after the longest bar for its words, e.g. "100 % (12 345)"
+BAR_HEIGHT = 14
+GAP = 10  # between one row's bar and the next row's label
+LINE_CHARS = 36  # about what fits in WIDTH at 13 units; longer labels wrap at spaces
+MAX_LINES = 6  # a label longer than this many lines ends in "…" (the whole label is in the row's title and desc)
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 BAR_FILL = "#1d4f91"
 TEXT_FILL = "#1b1b1b"
@@ -26,16 +33,46 @@ MUTED_FILL = "#4a4a4a"
 
 def hidden_note(minimum: int) -> str:
     """The words shown instead of a hidden number (true for complementary cells too, so it reveals nothing)."""
-    return f"hidden to protect groups under {minimum}"
+    return _("hidden to protect groups under %(minimum)s", minimum=minimum)
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1].rstrip() + "…"
+def wrap(text: str, width: int = LINE_CHARS, max_lines: int = MAX_LINES) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken at spaces (a longer word is cut)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        while len(word) > width:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if not line:
+            line = word
+        elif len(line) + 1 + len(word) <= width:
+            line = f"{line} {word}"
+        else:
+            lines.append(line)
+            line = word
+    if line or not lines:
+        lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: width - 1].rstrip() + "…"
+    return lines
 
 
 def _chart_id(title: str, bars) -> str:
     digest = hashlib.sha1(repr((title, [(b[0], b[2]) for b in bars])).encode("utf-8")).hexdigest()
     return f"chart-{digest[:10]}"
+
+
+def _lines(lines: list[str], top: float, **attributes) -> str:
+    """One <text> whose lines are <tspan>s; each line but the last keeps its space, so the text reads whole."""
+    extra = "".join(f' {name.replace("_", "-")}="{value}"' for name, value in attributes.items())
+    spans = "".join(f'<tspan x="{LABEL_X}" y="{top + LINE * i:.1f}">{escape(line)}{" " if i < len(lines) - 1 else ""}'
+                    "</tspan>" for i, line in enumerate(lines))
+    return f"<text{extra}>{spans}</text>"
 
 
 def bar_chart(*, title: str, bars, minimum: int, unit: str = "share", ident: str | None = None) -> Markup:
@@ -49,38 +86,42 @@ def bar_chart(*, title: str, bars, minimum: int, unit: str = "share", ident: str
         raise ValueError(f"unknown unit {unit!r}")
     bars = [(str(label), value, "" if value is None else str(text)) for label, value, text in bars]
     ident = ident or _chart_id(title, bars)
-    shown = [value for _, value, _ in bars if value is not None]
+    shown = [value for _label, value, _text in bars if value is not None]
     scale = 1.0 if unit == "share" else float(max(shown, default=0) or 1)
-    height = PAD * 2 + ROW * max(len(bars), 1)
-    spoken = [f"{label}: {hidden_note(minimum) if value is None else text}" for label, value, text in bars]
-    desc = f"Bar chart. {'; '.join(spoken)}." if bars else "Bar chart with nothing to show."
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" aria-labelledby="{ident}-title {ident}-desc" id="{ident}" '
-        f'font-family="{FONT}" font-size="13">',
-        f'<title id="{ident}-title">{escape(title)}</title>',
-        f'<desc id="{ident}-desc">{escape(desc)}</desc>',
-    ]
-    for index, (label, value, text) in enumerate(bars):
-        top = PAD + index * ROW
-        middle = top + ROW / 2
-        row_text = hidden_note(minimum) if value is None else text
-        parts.append(f'<g><title>{escape(label)}: {escape(row_text)}</title>')
-        parts.append(f'<text x="{LABEL_WIDTH}" y="{middle + 4.5:.1f}" text-anchor="end" '
-                     f'fill="{TEXT_FILL}">{escape(_short(label))}</text>')
+    note = hidden_note(minimum)
+    spoken = [_("%(label)s: %(value)s", label=label, value=note if value is None else text)
+              for label, value, text in bars]
+    desc = _("Bar chart. %(values)s.", values="; ".join(spoken)) if bars else _("Bar chart with nothing to show.")
+    rows = []
+    y = PAD
+    for (label, value, text), words in zip(bars, spoken):
+        label_lines = wrap(label)
+        parts = [f"<g><title>{escape(words)}</title>",
+                 _lines(label_lines, y + FONT_SIZE - 1, fill=TEXT_FILL)]
+        band = y + len(label_lines) * LINE + 2  # top of the bar
+        baseline = band + BAR_HEIGHT / 2 + 4.5  # text sits about half a cap height below the bar's middle
         if value is None:
-            parts.append(f'<text x="{BAR_X}" y="{middle + 4.5:.1f}" fill="{MUTED_FILL}" '
-                         f'font-style="italic">{escape(row_text)}</text>')
+            note_lines = wrap(note)
+            parts.append(_lines(note_lines, baseline, fill=MUTED_FILL, font_style="italic"))
+            height = max(BAR_HEIGHT, LINE * len(note_lines))
         else:
             length = max(0.0, min(float(value) / scale, 1.0)) * BAR_MAX
-            parts.append(f'<rect x="{BAR_X}" y="{top + (ROW - BAR_HEIGHT) / 2:.1f}" width="{length:.1f}" '
-                         f'height="{BAR_HEIGHT}" fill="{BAR_FILL}"/>')
-            parts.append(f'<text x="{BAR_X + length + 6:.1f}" y="{middle + 4.5:.1f}" '
-                         f'fill="{TEXT_FILL}">{escape(text)}</text>')
+            parts.append(f'<rect x="{BAR_X}" y="{band:.1f}" width="{length:.1f}" height="{BAR_HEIGHT}" '
+                         f'fill="{BAR_FILL}"/>')
+            parts.append(f'<text x="{BAR_X + length + 6:.1f}" y="{baseline:.1f}" fill="{TEXT_FILL}">'
+                         f"{escape(text)}</text>")
+            height = BAR_HEIGHT
         parts.append("</g>")
+        rows.append("".join(parts))
+        y = band + height + GAP
     if not bars:
-        parts.append(f'<text x="{PAD}" y="{PAD + ROW / 2 + 4.5:.1f}" fill="{MUTED_FILL}">Nothing to show.</text>')
-    parts.append(f'<line x1="{BAR_X}" y1="{PAD}" x2="{BAR_X}" y2="{height - PAD}" stroke="{MUTED_FILL}" '
-                 f'stroke-width="1"/>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+        rows.append(f'<text x="{LABEL_X}" y="{PAD + FONT_SIZE + 4:.1f}" fill="{MUTED_FILL}">'
+                    f'{escape(_("Nothing to show."))}</text>')
+        y = PAD + LINE + 2 * PAD + GAP
+    height = int(y - GAP + PAD + 0.999)
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{WIDTH}" height="{height}" '
+            f'viewBox="0 0 {WIDTH} {height}" aria-labelledby="{ident}-title {ident}-desc" id="{ident}" '
+            f'font-family="{FONT}" font-size="{FONT_SIZE}">'
+            f'<title id="{ident}-title">{escape(title)}</title>'
+            f'<desc id="{ident}-desc">{escape(desc)}</desc>')
+    return Markup(head + "".join(rows) + "</svg>")

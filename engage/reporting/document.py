@@ -12,7 +12,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from engage.reporting.blocks import long_date, template_env
+from engage.reporting.blocks import localize_blocks, long_date, template_env
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 CSS_FILE = "css/report.css"
@@ -34,7 +34,7 @@ def render_document(doc, *, standalone: bool) -> str:
     data = doc.data or {}
     sections = [
         {"key": s["key"], "title": s["title"], "anchor": section_anchor(s["key"]),
-         "html": Markup(s.get("html", ""))}
+         "html": localize_blocks(s.get("html", ""), data)}
         for s in doc.sections
     ]
     context = {

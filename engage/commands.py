@@ -87,13 +87,14 @@ def create_user_command(email: str, roles: tuple[str, ...], name: str, password:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests and cron).")
 @with_appcontext
 def worker_command(burst: bool) -> None:
-    """Run an RQ worker for analysis runs (needs REDIS_URL; the same DATABASE_URL as the web app)."""
+    """Run an RQ worker for analysis runs and assisted-coding training (needs REDIS_URL; the same DATABASE_URL as
+    the web app)."""
     from redis import Redis
     from rq import Queue, Worker
 
     url = current_app.config.get("REDIS_URL")
     if not url:
-        raise click.ClickException("Set REDIS_URL to use a worker. Without Redis, runs happen on a thread in the web app.")
+        raise click.ClickException("Set REDIS_URL to use a worker. Without Redis, these jobs run on a thread in the web app.")
     connection = Redis.from_url(url)
     Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)
 

@@ -140,8 +140,10 @@ def render_block(kind: str, key: str, data: dict, *, language: str | None = None
                 _("[missing: %(block)s]", block=f"{kind}:{key}"))
         macro_name, context = view
         lang = block_language()
-        html = getattr(_macros(), macro_name)(lang=lang, **context)
-        return Markup(_MARK_OPEN.format(language=lang, kind=kind, key=key) + str(html).strip() + _MARK_CLOSE)
+        html = str(getattr(_macros(), macro_name)(lang=lang, **context)).strip()
+        if not html:  # nothing to show (a theme with no approved quotes): no words to translate either
+            return Markup("")
+        return Markup(_MARK_OPEN.format(language=lang, kind=kind, key=key) + html + _MARK_CLOSE)
 
 
 def localize_blocks(html: str, data: dict) -> Markup:

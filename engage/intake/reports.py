@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from engage.extensions import db
+from engage.i18n import current_language
 from engage.intake.views import bp
 from engage.models import Consultation, ConsultationStatus, Review, ReviewStatus
 from engage.services import reports
@@ -111,7 +112,8 @@ def cached_export(*, version, consultation, fmt: str) -> bytes:
     # Ids come round again after a database restore, so the name also carries the publication time: a version
     # published after a restore never gets the file of the one the restore took away.
     stamp = version.published_at.strftime("%Y%m%dT%H%M%S%f")
-    path = folder / f"report-{version.report_id}-v{version.number}-{version.id}-{stamp}.{fmt}"
+    # Blocks are worded in the page's language (engage.reporting.blocks), so each language gets its own file.
+    path = folder / f"report-{version.report_id}-v{version.number}-{version.id}-{stamp}-{current_language()}.{fmt}"
     if path.exists():
         return path.read_bytes()
     body = render_export(reports.version_document(version, consultation=consultation), fmt,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from engage.database import begin_write
 from engage.extensions import db
+from engage.i18n import current_language
 from engage.models import ConsultationStatus, Report, ReportStatus, ReportVersion, Review, User
 from engage.services import reviews
 from engage.services.audit import record_event
@@ -276,7 +277,8 @@ def cached_export(*, version: ReportVersion, review: Review, fmt: str) -> bytes:
 
     folder = Path(current_app.instance_path) / "report_cache"
     stamp = version.published_at.strftime("%Y%m%dT%H%M%S%f")
-    path = folder / f"report-{version.report_id}-v{version.number}-{version.id}-{stamp}.{fmt}"
+    # Blocks are worded in the page's language (engage.reporting.blocks), so each language gets its own file.
+    path = folder / f"report-{version.report_id}-v{version.number}-{version.id}-{stamp}-{current_language()}.{fmt}"
     if path.exists():
         return path.read_bytes()
     body = render_file(version_document(version, review=review), fmt)

@@ -47,3 +47,17 @@ def test_a_restore_then_a_new_publication_serves_the_new_file(app, client, make_
     add_responses(app, cid, [("I feel watched.", "online", {"role": ["Student"]}, ["Fear"])] * 12)
     _publish(reviewer, publisher)
     assert _respondents(client) == "42"
+
+
+def test_each_language_gets_its_own_cached_download(app, client, make_consultation, make_user, tmp_path):
+    """Block words follow the page's language, so a French download is never the English file from the cache."""
+    app.instance_path = str(tmp_path / "instance")
+    cid = make_consultation()
+    add_responses(app, cid, [("The officer is kind.", "online", {"role": ["Teacher"]}, ["Safety"])] * 30)
+    _publish(sign_in(app, make_user, "reviewer", email="rev@example.org"),
+             sign_in(app, make_user, "publisher", email="pub@example.org"))
+    english = client.get(f"/c/{SLUG}/report.html?lang=en").get_data(as_text=True)
+    french = client.get(f"/c/{SLUG}/report.html?lang=fr").get_data(as_text=True)
+    assert "Respondents by" in english and "Respondents by" not in french
+    assert client.get(f"/c/{SLUG}/report.html?lang=en").get_data(as_text=True) == english  # served from the cache
+    assert len(list((tmp_path / "instance" / "report_cache").glob("*.html"))) == 2

@@ -166,6 +166,21 @@ def localize_blocks(html: str, data: dict) -> Markup:
     return Markup(_MARKED.sub(swap, html))
 
 
+def without_block_words(value):
+    """``value`` (section HTML, or lists and dicts holding it) with each marked block reduced to its kind and key.
+
+    A block's words depend on the language it was rendered in, its numbers only on the frozen data; comparing
+    documents this way (the approval fingerprint) sees a changed report, not a publisher who reads French.
+    """
+    if isinstance(value, str):
+        return _MARKED.sub(lambda m: f"<!--engage-block {m.group(2)}:{m.group(3)}-->", value)
+    if isinstance(value, list | tuple):
+        return [without_block_words(v) for v in value]
+    if isinstance(value, dict):
+        return {k: without_block_words(v) for k, v in value.items()}
+    return value
+
+
 def template_env():
     """The app's Jinja environment when there is an app, else a plain one over the same templates (pure use)."""
     from flask import current_app, has_app_context

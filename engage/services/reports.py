@@ -608,8 +608,12 @@ def draft_document(report: Report) -> Document:
 
 
 def fingerprint(document: Document) -> str:
-    payload = json.dumps({"title": document.title, "sections": document.sections, "data": document.data},
-                         sort_keys=True, default=str)
+    """What an approval approved: the title, the sections and the data, whatever language the blocks were worded in
+    (an approver reading English and a publisher reading French see the same report)."""
+    from engage.reporting.blocks import without_block_words
+
+    payload = json.dumps({"title": document.title, "sections": without_block_words(document.sections),
+                          "data": document.data}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

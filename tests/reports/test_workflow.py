@@ -147,6 +147,26 @@ def test_data_that_changes_after_approval_sends_the_report_back(app, consultatio
         assert db.session.scalar(select(Report)).status == "in_review"
 
 
+def test_a_report_approved_in_english_can_be_published_from_a_french_page(app, client, consultation_id, reviewer,
+                                                                          publisher):
+    """Block words follow the page's language; what was approved is the report, not the approver's language."""
+    post(reviewer, f"{overview()}/submit", form_page=overview())
+    post(publisher, f"{overview()}/approve", form_page=overview())
+    publisher.set_cookie("lang", "fr")
+    assert 'lang="fr"' in publisher.get(overview()).get_data(as_text=True)
+    post(publisher, f"{overview()}/publish", form_page=overview())
+    with app.app_context():
+        assert db.session.scalar(select(Report)).status == "published"
+        assert db.session.scalar(select(ReportVersion)).number == 1
+    # A real change is still caught, whatever the language.
+    post(reviewer, f"{overview()}/submit", form_page=overview())
+    post(publisher, f"{overview()}/approve", form_page=overview())
+    add_responses(app, consultation_id, [("Safe.", "online", {"role": ["Teacher"]}, ["Safety"])])
+    post(publisher, f"{overview()}/publish", {"correction_note": "More responses."}, form_page=overview())
+    with app.app_context():
+        assert db.session.scalar(select(Report)).status == "in_review"
+
+
 def test_a_correction_is_a_new_public_version_with_a_public_note(app, client, consultation_id, reviewer, publisher):
     _publish(reviewer, publisher)
     url = f"/review/{SLUG}/report/sections/about"

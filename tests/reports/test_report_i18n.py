@@ -91,7 +91,7 @@ def test_the_review_report_reads_in_french_too(runner, app, client):
     assert "Who took part, by stream" in english and "Stream</th>" in english
 
 
-def test_staff_quote_buttons_name_each_quote_by_its_place_in_the_list(runner, app, client, login_as):
+def test_staff_quote_buttons_name_each_quote_by_its_number_in_its_themes_list(runner, app, client, login_as):
     seed(runner, app, "--without-review")
     with app.app_context():  # so that no quote's id is also its place in the list
         first = db.session.scalar(select(ReportQuote).order_by(ReportQuote.id).limit(1))
@@ -99,16 +99,17 @@ def test_staff_quote_buttons_name_each_quote_by_its_place_in_the_list(runner, ap
         db.session.commit()
     login_as("publisher")
     page = client.get("/review/sro-review/report/quotes?status=approved").get_data(as_text=True)
-    items = page.split('<li class="quote-item" id="quote-')[1:]
-    assert items
+    lists = [part.split("</ol>", 1)[0] for part in page.split('<ol class="quote-list">')[1:]]
+    assert len(lists) > 1  # one list per theme, each numbered from 1 on screen
     with app.app_context():
         ids = set(db.session.scalars(select(ReportQuote.id)))
-    for position, item in enumerate(items, start=1):
-        quote_id = int(item.split('"', 1)[0])
-        read = set(re.findall(r'class="visually-hidden"> \(quote (\d+): “', item))
-        # Every button of the quote says its place in the list, never its database id.
-        assert quote_id in ids and quote_id != position
-        assert read == {str(position)}, (position, quote_id, read)
+    for items in lists:
+        for position, item in enumerate(items.split('<li class="quote-item" id="quote-')[1:], start=1):
+            quote_id = int(item.split('"', 1)[0])
+            read = set(re.findall(r'class="visually-hidden"> \(quote (\d+): “', item))
+            # Every button says the number the list shows beside the quote, never its database id.
+            assert quote_id in ids and quote_id != position
+            assert read == {str(position)}, (position, quote_id, read)
 
 
 # --- Blocks and documents directly -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from engage.extensions import db, limiter
-from engage.models import DraftComment, Review, ReviewStatus
+from engage.models import DraftComment, Review, ReviewStatus, User
 from engage.programs.views import bp, review_or_404, staff_only
 from engage.review.report_forms import ActionForm, PublishForm, ReturnForm
 from engage.services import review_reports, reports
@@ -127,11 +127,21 @@ def report_edit_section(slug: str, key: str):
     problems = reports.section_problems(key, form.body.data or "", data=data, fact_map=fact_map,
                                         facts_at_save=section.facts_at_save if section.edited else {},
                                         approved_texts=set())
+    revisions = reports.revisions(report=report, key=key)
     return render_template(
         "programs/report_section.html", review=review, report=report, section=section, form=form, facts=fact_map,
-        blocks=known_blocks(data), problems=problems, revisions=reports.revisions(report=report, key=key),
-        action_form=ActionForm(), preview=reports.render_section(form.body.data or "", data, fact_map),
+        blocks=known_blocks(data), problems=problems, revisions=revisions, people=_authors(revisions),
+        can_edit=reports.is_drafter(current_user), action_form=ActionForm(),
+        preview=reports.render_section(form.body.data or "", data, fact_map),
     ), 400 if form.errors else 200
+
+
+def _authors(revisions) -> dict[int, str]:
+    """Who saved each revision, by user id (an account since deleted has no entry)."""
+    ids = {revision.created_by_id for revision in revisions if revision.created_by_id}
+    if not ids:
+        return {}
+    return {user.id: user.name or user.email for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 @bp.route("/programs/<slug>/report/sections/<key>/redraft", methods=["POST"])
@@ -149,6 +159,32 @@ def report_redraft_section(slug: str, key: str):
     db.session.commit()
     flash(_("“%(title)s” follows the data again. Your earlier text is kept in its history.", title=section.title),
           "success")
+    return redirect(url_for("programs.report_edit_section", slug=slug, key=key), code=303)
+
+
+@bp.route("/programs/<slug>/report/sections/<key>/restore/<int:number>", methods=["POST"])
+@staff_only()
+def report_restore_revision(slug: str, key: str, number: int):
+    """Make an earlier revision the newest one (a new revision: the history is never rewritten)."""
+    review, report = _report(slug)
+    if not reports.is_drafter(current_user):
+        abort(403)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if key not in review_reports.SECTION_TITLES:
+        abort(404)
+    data = reports.report_data(report, None)
+    reports.ensure_sections(report=report, data=data, user=current_user)
+    section = reports.section_or_none(report, key) or abort(404)
+    try:
+        reopened = reports.restore_revision(report=report, section=section, number=number, user=current_user,
+                                            data=data)
+    except reports.ReportError:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    flash(_("Version %(number)d of “%(title)s” restored as the newest version.", number=number, title=section.title)
+          + (" " + _("The report went back to draft: it needs approving again.") if reopened else ""), "success")
     return redirect(url_for("programs.report_edit_section", slug=slug, key=key), code=303)
 
 

@@ -13,7 +13,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from engage.extensions import db, limiter
-from engage.models import DraftComment, Review, ReviewStatus, User
+from engage.models import DraftComment, Review, ReviewStatus
 from engage.programs.views import bp, review_or_404, staff_only
 from engage.review.report_forms import ActionForm, PublishForm, ReturnForm
 from engage.services import review_reports, reports
@@ -130,18 +130,10 @@ def report_edit_section(slug: str, key: str):
     revisions = reports.revisions(report=report, key=key)
     return render_template(
         "programs/report_section.html", review=review, report=report, section=section, form=form, facts=fact_map,
-        blocks=known_blocks(data), problems=problems, revisions=revisions, people=_authors(revisions),
+        blocks=known_blocks(data), problems=problems, revisions=revisions, people=reports.revision_authors(revisions),
         can_edit=reports.is_drafter(current_user), action_form=ActionForm(),
         preview=reports.render_section(form.body.data or "", data, fact_map),
     ), 400 if form.errors else 200
-
-
-def _authors(revisions) -> dict[int, str]:
-    """Who saved each revision, by user id (an account since deleted has no entry)."""
-    ids = {revision.created_by_id for revision in revisions if revision.created_by_id}
-    if not ids:
-        return {}
-    return {user.id: user.name or user.email for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 @bp.route("/programs/<slug>/report/sections/<key>/redraft", methods=["POST"])

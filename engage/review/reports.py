@@ -156,7 +156,8 @@ def report_edit_section(slug: str, key: str):
     return render_template(
         "review/report_section.html", consultation=consultation, report=report, section=section, form=form,
         facts=fact_map, blocks=known_blocks(data), problems=problems,
-        revisions=reports.revisions(report=report, key=key), action_form=ActionForm(),
+        revisions=(revisions := reports.revisions(report=report, key=key)),
+        people=reports.revision_authors(revisions), can_edit=reports.is_drafter(current_user), action_form=ActionForm(),
         preview=reports.render_section(form.body.data or "", data, fact_map),
     ), 400 if form.errors else 200
 

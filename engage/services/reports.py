@@ -522,6 +522,14 @@ def revisions(*, report: Report, key: str) -> list[ReportRevision]:
         .order_by(ReportRevision.number.desc())))
 
 
+def revision_authors(revisions: list[ReportRevision]) -> dict[int, str]:
+    """Who saved each revision, by user id (an account since deleted has no entry)."""
+    ids = {revision.created_by_id for revision in revisions if revision.created_by_id}
+    if not ids:
+        return {}
+    return {user.id: user.name or user.email for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
 def restore_revision(*, report: Report, section: ReportSection, number: int, user: User, data: dict) -> bool:
     revision = db.session.scalar(select(ReportRevision).where(
         ReportRevision.report_id == report.id, ReportRevision.section_key == section.key,

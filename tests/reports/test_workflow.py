@@ -79,6 +79,16 @@ def test_edits_keep_versions_and_restoring_one_adds_a_new_version(app, consultat
     assert sorted(numbers) == [1, 2, 3, 4] and section_body == "First words."
 
 
+def test_the_history_names_who_saved_each_version_and_offers_restore_only_to_writers(app, consultation_id, reviewer,
+                                                                                     publisher):
+    url = f"/review/{SLUG}/report/sections/about"
+    post(reviewer, url, {"title": "About the project", "body": "Words."}, form_page=url)
+    writer = reviewer.get(url).get_data(as_text=True)
+    assert "by rev@example.org" in writer and "Restore version 1 of" in writer
+    reader = publisher.get(url).get_data(as_text=True)
+    assert "by rev@example.org" in reader and "Restore version" not in reader  # publishers read; they cannot restore
+
+
 def test_markup_in_a_section_is_escaped_on_every_page(app, consultation_id, reviewer):
     url = f"/review/{SLUG}/report/sections/about"
     post(reviewer, url, {"title": "About", "body": "Hi <script>alert(1)</script> [x](javascript:alert(2))"},

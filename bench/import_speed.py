@@ -43,6 +43,7 @@ def child(csv_path: str, db_path: str) -> None:
 
     logging.disable(logging.WARNING)
     from flask_migrate import upgrade
+    from sqlalchemy import event
 
     from engage import create_app
     from engage.extensions import db
@@ -56,18 +57,22 @@ def child(csv_path: str, db_path: str) -> None:
         db.session.add(consultation)
         db.session.commit()
         data = Path(csv_path).read_bytes()
+        began = []  # when each transaction began; the import's write transaction is the last before its commit
+        event.listen(db.engine, "begin", lambda connection: began.append(time.perf_counter()))
         start, cpu = time.perf_counter(), time.process_time()
         result = import_spreadsheet(consultation=consultation, data=data, filename="bench.csv", channel="paper",
                                     mapping={"text": "text"}, user=None, today=dt.date.today())
         db.session.commit()
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        held = start + seconds - began[-1]  # SQLite's write lock, which stops participants' submissions
         again = time.perf_counter()
         repeat = import_spreadsheet(consultation=consultation, data=data, filename="bench.csv", channel="paper",
                                     mapping={"text": "text"}, user=None, today=dt.date.today())
         db.session.commit()
         reimport = time.perf_counter() - again
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{result.added:>8,} rows  {seconds:6.1f} s (cpu {cpu:5.1f} s)  {result.added / seconds:8,.0f} rows/s  "
+    print(f"{result.added:>8,} rows  {seconds:6.1f} s (cpu {cpu:5.1f} s, write lock {held:5.1f} s)  "
+          f"{result.added / seconds:8,.0f} rows/s  "
           f"peak {peak_mib:5.0f} MiB  file {len(data) / 1048576:5.1f} MiB  re-import {reimport:5.1f} s "
           f"(added {repeat.added}, skipped {repeat.skipped:,})", flush=True)
 

@@ -266,25 +266,30 @@ def import_spreadsheet(*, consultation: Consultation, data: bytes, filename: str
     bound, problems = _bind(consultation, table.header, mapping)
     if problems:
         raise ImportRejected(problems)
-    begin_write()
-    _widen_sqlite_cache()
-    batch = start_batch(consultation=consultation, channel=channel, filename=filename, user=user)
-    writer = BulkWriter(consultation_id=consultation.id, channel=channel, batch_id=batch.id, today=today, language=language)
+    # Every row is read, checked and hashed before the write lock is taken: on SQLite the lock stops every
+    # participant's submission, so it is held only to write (bench/import_speed.py, 100k rows: 12.5 -> 9.9 s).
+    parsed_rows: list[ParsedRow] = []
     occurrences: Counter[bytes] = Counter()
     for row_number, cells in enumerate(table.rows(), start=2):
         parsed, row_problems = _parse_row(bound, cells, row_number, table.header)
         problems.extend(row_problems)
         if parsed is None or problems:
-            continue  # after the first problem, keep checking but stop writing
+            continue  # after the first problem, keep checking but stop keeping rows
         parts = [f"{target.key}={cells[index]}" for target, index in bound]
         base = hashlib.sha256("\x1e".join(parts).encode()).digest()
         occurrences[base] += 1
         parsed.content_hash = row_hash(channel, parts, occurrences[base])
-        writer.add(parsed)
-    if not problems and not writer.seen:
+        parsed_rows.append(parsed)
+    if not problems and not parsed_rows:
         problems.append(Problem(_("The file has no rows with anything to import.")))
     if problems:
         raise ImportRejected(problems)
+    begin_write()
+    _widen_sqlite_cache()
+    batch = start_batch(consultation=consultation, channel=channel, filename=filename, user=user)
+    writer = BulkWriter(consultation_id=consultation.id, channel=channel, batch_id=batch.id, today=today, language=language)
+    for parsed in parsed_rows:
+        writer.add(parsed)
     writer.flush()
     return finish_batch(batch=batch, added=writer.added, skipped=writer.skipped, user=user)
 

@@ -26,6 +26,8 @@ HAND_FIELDS: dict[str, dict[str, list[str]]] = {
     "programs.report_approve": {},
     "programs.report_return": {"note": ["Please check the numbers."]},
     "programs.report_publish": {"correction_note": ["Fixed a typo."]},
+    # Shown only beside an older version of an overall-report section; each seeded section has one version.
+    "programs.report_restore_revision": {},
     # Shown only beside an edited section of the overall report.
     "programs.report_redraft_section": {},
     # Shown only beside a cross-stream difference that is significant, which two small seeded streams are not.

@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -72,7 +73,23 @@ def test_one_training_in_flight_at_a_time_and_a_stale_one_is_replaced(app, clien
     assert UPDATING not in client.get(QUEUE).get_data(as_text=True)
 
 
-def test_a_failed_training_shows_its_message_next_time(app, client, demo, themes, login_as):
+@pytest.fixture
+def held_training(monkeypatch):
+    """Background trainings wait until the test calls the returned function (a failing fit is over in
+    milliseconds, which could be before the page that queued it has looked whether one is in flight)."""
+    release = threading.Event()
+    retrain = service._retrain
+
+    def held(**kwargs):
+        assert release.wait(60), "the test never released the training"
+        return retrain(**kwargs)
+
+    monkeypatch.setattr(service, "_retrain", held)
+    yield release.set
+    release.set()
+
+
+def test_a_failed_training_shows_its_message_next_time(app, client, demo, themes, login_as, held_training):
     coded = {a for a, _ in _code_many(app, demo, themes, 12)}
     with app.app_context():
         from engage.models import Answer
@@ -82,6 +99,7 @@ def test_a_failed_training_shows_its_message_next_time(app, client, demo, themes
         db.session.commit()
     login_as("reviewer")
     assert UPDATING in client.get(QUEUE).get_data(as_text=True)
+    held_training()
     wait_for_training()
     page = client.get(QUEUE)
     html = page.get_data(as_text=True)

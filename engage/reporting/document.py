@@ -12,7 +12,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from engage.reporting.blocks import localize_blocks, long_date, template_env
+from engage.reporting.blocks import block_language, localize_blocks, long_date, template_env
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 CSS_FILE = "css/report.css"
@@ -49,6 +49,10 @@ def render_document(doc, *, standalone: bool) -> str:
         "generated_text": long_date(data.get("generated_on")),
         "corrections": [dict(c, published_text=long_date(c.get("published_on"))) for c in doc.corrections or []],
         "css": Markup(stylesheet()) if standalone else None,
+        # The page's words (headings, notes, blocks) are in the reader's language; what staff wrote is in the
+        # consultation's own, marked as such so that screen readers pronounce each part right.
+        "page_lang": block_language(),
+        "written_lang": getattr(doc, "language", None) or "en",
     }
     return template_env().get_template(TEMPLATE).render(**context)
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from engage.database import begin_write
 from engage.extensions import db
+from engage.i18n import DEFAULT_LANGUAGE, source_language
 from engage.models import (
     COMMITMENT_STATUS_VALUES,
     Commitment,
@@ -43,7 +44,8 @@ class Document:
 
     ``sections`` is ``[{"key", "title", "html"}]``; ``data`` has the shape documented in ``engage.reporting``.
     ``version`` is None for a draft; ``corrections`` lists earlier published versions ``{"number",
-    "published_on", "note"}`` newest first.
+    "published_on", "note"}`` newest first. ``language`` is the language the sections were written in (the
+    consultation's own), which the page marks where it differs from the reader's.
     """
 
     slug: str
@@ -54,6 +56,7 @@ class Document:
     version: int | None = None
     published_on: dt.date | None = None
     corrections: list = field(default_factory=list)
+    language: str = DEFAULT_LANGUAGE
 
 
 def is_publisher(user: User) -> bool:
@@ -606,7 +609,8 @@ def build_draft(*, report: Report, consultation: Consultation | None, user: User
         ReportQuote.report_id == report.id, ReportQuote.status == QuoteStatus.PROPOSED.value)) or 0
     slug = consultation.slug if consultation is not None else data["review"]["slug"]
     document = Document(slug=slug, title=report.title, sections=sections, data=data, draft=True,
-                        corrections=_corrections(report))
+                        corrections=_corrections(report),
+                        language=source_language(consultation) if consultation is not None else DEFAULT_LANGUAGE)
     return Draft(document, problems, pending)
 
 
@@ -716,7 +720,8 @@ def version_document(version: ReportVersion, *, consultation: Consultation) -> D
     report = version.report
     return Document(slug=consultation.slug, title=version.title, sections=version.sections, data=version.data,
                     draft=False, version=version.number, published_on=version.published_at.date(),
-                    corrections=[c for c in _corrections(report) if c["number"] <= version.number])
+                    corrections=[c for c in _corrections(report) if c["number"] <= version.number],
+                    language=source_language(consultation))
 
 
 def published_version(*, consultation: Consultation, number: int | None = None) -> ReportVersion | None:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from engage.database import begin_write
 from engage.extensions import db
+from engage.i18n import source_language
 from engage.models import (
     REVIEW_STATUS_VALUES, Consultation, DraftComment, Report, ReportStatus, Review, ReviewAccess, Role, User, UserRole,
 )
@@ -235,7 +236,8 @@ def advisor_draft(report: Report, consultation: Consultation):
     sections = [{"key": s.key, "title": s.title,
                  "html": reports.render_section(reports.current_body(s, data), data, fact_map)}
                 for s in sorted(report.sections, key=lambda s: s.position) if s.key != "appendix"]
-    return reports.Document(slug=consultation.slug, title=report.title, sections=sections, data=data, draft=True)
+    return reports.Document(slug=consultation.slug, title=report.title, sections=sections, data=data, draft=True,
+                            language=source_language(consultation))
 
 
 def add_comment(*, user: User, report: Report, body: str, section_key: str = "") -> DraftComment:

@@ -84,6 +84,23 @@ def test_a_french_reader_gets_french_blocks_with_the_published_numbers(runner, a
         assert words in english, words
 
 
+def test_the_page_marks_which_parts_are_in_which_language(runner, app, client):
+    """The report's own words follow the reader; what staff wrote stays in the consultation's language and says so,
+    so that a screen reader reads each part with the right voice."""
+    seed(runner, app, "--without-review")
+    french = client.get("/c/sro-review/report?lang=fr").get_data(as_text=True)
+    article = re.search(r"<article class=\"report[^>]*>", french).group(0)
+    assert 'lang="fr"' in article and "Ce que nous avons entendu" in french
+    sections = re.findall(r'<section class="report-section section-[^>]*>', french)
+    assert sections and all('lang="en"' in tag for tag in sections)
+    assert re.search(r'<h1 class="report-title" lang="en">', french)
+    for block in blocks_of(french):  # the blocks inside those sections are French again
+        assert 'lang="fr"' in block or block.startswith("<!--engage-block fr quotes:")
+    english = client.get("/c/sro-review/report?lang=en").get_data(as_text=True)
+    assert 'lang="en"' in re.search(r"<article class=\"report[^>]*>", english).group(0)
+    assert not any("lang=" in tag for tag in re.findall(r'<section class="report-section section-[^>]*>', english))
+
+
 def test_the_review_report_reads_in_french_too(runner, app, client):
     frozen = seed(runner, app)
     english, french = check_languages(client, "/reviews/sro-program-review/report", frozen)

@@ -171,12 +171,17 @@ def report_restore_revision(slug: str, key: str, number: int):
     try:
         reopened = reports.restore_revision(report=report, section=section, number=number, user=current_user,
                                             data=data)
-    except reports.ReportError:
+    except reports.NoSuchRevision:
         db.session.rollback()
         abort(404)
-    db.session.commit()
-    flash(_("Version %(number)d of “%(title)s” restored as the newest version.", number=number, title=section.title)
-          + (" " + _("The report went back to draft: it needs approving again.") if reopened else ""), "success")
+    except reports.ReportError as error:
+        db.session.rollback()
+        flash(str(error), "info")
+    else:
+        db.session.commit()
+        flash(_("Version %(number)d of “%(title)s” restored as the newest version.", number=number,
+                title=section.title)
+              + (" " + _("The report went back to draft: it needs approving again.") if reopened else ""), "success")
     return redirect(url_for("programs.report_edit_section", slug=slug, key=key), code=303)
 
 

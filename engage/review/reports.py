@@ -187,12 +187,16 @@ def report_restore_revision(slug: str, key: str, number: int):
     section = reports.section_or_none(report, key) or abort(404)
     try:
         reports.restore_revision(report=report, section=section, number=number, user=current_user, data=data)
-    except reports.ReportError:
+    except reports.NoSuchRevision:
         db.session.rollback()
         abort(404)
-    db.session.commit()
-    flash(_("Version %(number)d of “%(title)s” restored as the newest version.", number=number, title=section.title),
-          "success")
+    except reports.ReportError as error:
+        db.session.rollback()
+        flash(str(error), "info")
+    else:
+        db.session.commit()
+        flash(_("Version %(number)d of “%(title)s” restored as the newest version.", number=number,
+                title=section.title), "success")
     return redirect(url_for("review.report_edit_section", slug=slug, key=key), code=303)
 
 

@@ -481,9 +481,10 @@ def section_or_none(report: Report, key: str) -> ReportSection | None:
     return next((s for s in report.sections if s.key == key), None)
 
 
-def save_section(*, report: Report, section: ReportSection, title: str, body: str, user: User, data: dict) -> bool:
-    """Save a person's edit and keep the revision. Returns True when this took an approved or in-review report
-    back to draft."""
+def save_section(*, report: Report, section: ReportSection, title: str, body: str, user: User, data: dict,
+                 restored_from: int | None = None) -> bool:
+    """Save a person's edit (or an earlier version they restored) and keep the revision. Returns True when this
+    took an approved or in-review report back to draft."""
     title = " ".join(title.split())[:200]
     body = body.replace("\r\n", "\n")
     if not title:
@@ -496,11 +497,15 @@ def save_section(*, report: Report, section: ReportSection, title: str, body: st
     section.title, section.body, section.edited = title, body, True
     section.facts_at_save = facts_snapshot(facts(data))
     section.updated_by_id, section.updated_at = user.id, utcnow()
-    _keep_revision(report, section.key, title, body, "edit", user)
+    _keep_revision(report, section.key, title, body, "edit" if restored_from is None else "restore", user)
     reopened = _back_to_draft(report)
     touch(report)
-    record_event(actor=user, action="edit_report_section", target_type="report", target_id=report.id,
-                 details={"section": section.key})
+    if restored_from is None:
+        record_event(actor=user, action="edit_report_section", target_type="report", target_id=report.id,
+                     details={"section": section.key})
+    else:
+        record_event(actor=user, action="restore_report_section", target_type="report", target_id=report.id,
+                     details={"section": section.key, "version": restored_from})
     return reopened
 
 
@@ -533,14 +538,23 @@ def revision_authors(revisions: list[ReportRevision]) -> dict[int, str]:
     return {user.id: user.name or user.email for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
+class NoSuchRevision(ReportError):
+    """The section has no version with that number (the page answers 404)."""
+
+
 def restore_revision(*, report: Report, section: ReportSection, number: int, user: User, data: dict) -> bool:
+    """Make version ``number`` the section's text again, as a new "restore" revision. Returns True when this took
+    an approved or in-review report back to draft; ReportError when that version is what the section says now."""
     revision = db.session.scalar(select(ReportRevision).where(
         ReportRevision.report_id == report.id, ReportRevision.section_key == section.key,
         ReportRevision.number == number))
     if revision is None:
-        raise ReportError(_("That version of the section does not exist."))
+        raise NoSuchRevision(_("That version of the section does not exist."))
+    if section.edited and (revision.title, revision.body) == (section.title, section.body):
+        raise ReportError(_("Version %(number)d is the same as the section's text now: there is nothing to restore.",
+                            number=number))
     return save_section(report=report, section=section, title=revision.title, body=revision.body, user=user,
-                        data=data)
+                        data=data, restored_from=number)
 
 
 def _keep_revision(report: Report, key: str, title: str, body: str, kind: str, user: User | None) -> None:

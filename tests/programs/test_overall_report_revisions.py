@@ -4,7 +4,7 @@ import re
 from sqlalchemy import select
 
 from engage.extensions import db
-from engage.models import Report, ReportRevision
+from engage.models import AuditEvent, Report, ReportRevision
 from tests.helpers import hidden_inputs
 from tests.programs.test_overall_report import post, publisher, review_ids, reviewer  # noqa: F401 (fixtures)
 from tests.review.data_factory import sign_in
@@ -57,12 +57,22 @@ def test_restoring_an_earlier_version_brings_its_text_back_as_the_newest(app, re
     page = reviewer.get(EDITOR).get_data(as_text=True)
     assert "Version 2 of “Summary” restored as the newest version." in page
     assert re.search(r'<textarea[^>]*id="body"[^>]*>First words\.</textarea>', page)
-    assert "Version 4 (edited)" in page
+    assert "Version 4 (restored)" in page
 
     revisions = history(app, review_ids[0])
-    assert [number for number, _, _ in revisions] == [1, 2, 3, 4]
+    assert [(number, kind) for number, kind, _ in revisions] == [(1, "draft"), (2, "edit"), (3, "edit"), (4, "restore")]
     assert [body for _, _, body in revisions[1:]] == ["First words.", "Second words.", "First words."]
     assert report_state(app, review_ids[0]) == ("draft", "First words.")
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "restore_report_section"))
+        assert event.details == {"section": "executive_summary", "version": 2}
+
+    # Version 2 is what the section says now: restoring it again says so and adds no version.
+    response = restore(reviewer, 2)
+    assert response.status_code == 303
+    page = reviewer.get(EDITOR).get_data(as_text=True)
+    assert "Version 2 is the same as the section&#39;s text now: there is nothing to restore." in page
+    assert len(history(app, review_ids[0])) == 4
 
 
 def test_people_who_may_not_edit_cannot_restore(app, review_ids, reviewer, publisher, make_user, client):

@@ -9,7 +9,7 @@ from engage.admin.forms import ROLE_LABELS, build_invite_form
 from engage.extensions import db
 from engage.models import AuditEvent, Consultation, Role, User
 from engage.services import accounts
-from engage.services.audit import record_event
+from engage.services.audit import action_label, record_event
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_roles(Role.ADMIN.value))
@@ -60,7 +60,7 @@ def list_audit_events():
     events = db.session.scalars(
         select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(100).offset((page - 1) * 100)
     ).all()
-    return render_template("admin/list_audit_events.html", events=events, page=page)
+    return render_template("admin/list_audit_events.html", events=events, page=page, action_label=action_label)
 
 # Further admin areas register their routes on `bp` when imported.
 from engage.admin import coding_samples as _coding_samples_views  # noqa: E402,F401

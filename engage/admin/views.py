@@ -9,7 +9,7 @@ from engage.admin.forms import ROLE_LABELS, build_invite_form
 from engage.extensions import db
 from engage.models import AuditEvent, Consultation, Role, User
 from engage.services import accounts
-from engage.services.audit import action_label, record_event
+from engage.services.audit import ACTION_LABELS, action_label, record_event
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_roles(Role.ADMIN.value))
@@ -56,11 +56,24 @@ def deactivate_user(user_id: int):
 
 @bp.route("/audit")
 def list_audit_events():
+    """The audit log, newest first, 100 a page; ?action= and ?who= (an account id) narrow it."""
     page = min(max(1, request.args.get("page", 1, type=int)), 100_000)  # past it, an OFFSET SQLite cannot take
+    action = request.args.get("action", "")
+    action = action if action in ACTION_LABELS else ""
+    people = db.session.scalars(select(User).order_by(User.email)).all()
+    who = request.args.get("who", type=int)
+    who = who if any(person.id == who for person in people) else None
+    query = select(AuditEvent)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if who is not None:
+        query = query.where(AuditEvent.actor_id == who)
     events = db.session.scalars(
-        select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(100).offset((page - 1) * 100)
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(100).offset((page - 1) * 100)
     ).all()
-    return render_template("admin/list_audit_events.html", events=events, page=page, action_label=action_label)
+    actions = sorted(ACTION_LABELS, key=lambda name: action_label(name).casefold())
+    return render_template("admin/list_audit_events.html", events=events, page=page, action_label=action_label,
+                           actions=actions, action=action, people=people, who=who)
 
 # Further admin areas register their routes on `bp` when imported.
 from engage.admin import coding_samples as _coding_samples_views  # noqa: E402,F401

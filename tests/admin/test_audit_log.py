@@ -2,7 +2,9 @@
 import ast
 from pathlib import Path
 
-from engage.services.audit import ACTION_LABELS, action_label
+from engage.extensions import db
+from engage.models import User
+from engage.services.audit import ACTION_LABELS, action_label, record_event
 from tests.admin.test_consultations import _create
 
 ENGAGE = Path(__file__).resolve().parents[2] / "engage"
@@ -65,3 +67,27 @@ def test_the_log_reads_in_words_with_the_stored_name_beside_them(app, client, lo
     assert "<td>Created a consultation</td>" in page and "<code>create_consultation</code>" in page
     french = client.get("/admin/audit?lang=fr").get_data(as_text=True)
     assert "<td>Consultation créée</td>" in french
+
+
+def test_the_log_narrows_to_one_action_or_one_person(app, client, login_as, make_user):
+    admin_id = login_as("admin")
+    assert _create(client).status_code in (302, 303)
+    other_id = make_user(email="other@example.org", roles=("reviewer",))
+    with app.app_context():
+        record_event(actor=db.session.get(User, other_id), action="publish_report", target_type="report", target_id=7)
+        db.session.commit()
+    everything = client.get("/admin/audit").get_data(as_text=True)
+    assert "<code>publish_report</code>" in everything and "<code>create_consultation</code>" in everything
+    published = client.get("/admin/audit?action=publish_report").get_data(as_text=True)
+    assert "<code>publish_report</code>" in published and "<code>create_consultation</code>" not in published
+    assert '<option value="publish_report" selected>Published a report</option>' in published
+    mine = client.get(f"/admin/audit?who={admin_id}").get_data(as_text=True)
+    assert "<code>create_consultation</code>" in mine and "<code>publish_report</code>" not in mine
+    theirs = client.get(f"/admin/audit?who={other_id}&action=create_consultation").get_data(as_text=True)
+    assert "<code>" not in theirs and "No events match these choices." in theirs
+    # Anything else in the query is ignored rather than an error: the whole log again.
+    for query in ("action=drop_table", "who=abc", "who=999999", "action=&who="):
+        response = client.get(f"/admin/audit?{query}")
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert "<code>publish_report</code>" in page and "<code>create_consultation</code>" in page

@@ -139,7 +139,8 @@ def _remember_choice(response):
     if chosen and request.cookies.get(COOKIE) != chosen:
         response.set_cookie(COOKIE, chosen, max_age=_COOKIE_AGE, secure=request.is_secure, httponly=True,
                             samesite="Lax")
-    response.vary.update(("Accept-Language", "Cookie"))
+    if request.endpoint != "static":  # a stylesheet or script is the same in every language
+        response.vary.update(("Accept-Language", "Cookie"))
     return response
 
 

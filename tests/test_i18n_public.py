@@ -194,3 +194,15 @@ def test_the_outcome_page_links_to_a_public_review_tracker(client, app, make_con
     if "programs.tracker" not in app.view_functions:
         pytest.skip("the public review tracker is not built in this tree")
     assert f'<a href="/reviews/sro-program/tracker">{link}</a>' in page
+
+
+def test_pages_vary_by_language_and_static_files_do_not(client):
+    """A shared cache must keep a French page apart from an English one; a stylesheet is the same for everyone."""
+    page = client.get("/", headers={"Accept-Language": "fr"})
+    assert html_lang(page.get_data(as_text=True)) == "fr"
+    assert {"Accept-Language", "Cookie"} <= set(page.vary)
+    with client.get("/static/css/engage.css", headers={"Accept-Language": "fr"}) as stylesheet:
+        assert stylesheet.status_code == 200 and "Accept-Language" not in stylesheet.vary
+        assert "Set-Cookie" not in stylesheet.headers
+    with client.get("/static/css/engage.css?lang=fr") as chosen:
+        assert chosen.status_code == 200 and "Set-Cookie" not in chosen.headers  # only pages remember a choice

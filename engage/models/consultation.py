@@ -106,10 +106,14 @@ class Consultation(Base):
     )
 
     def public_minimum(self, *, identity: bool = False) -> int:
-        """The smallest group a published figure may describe (stricter for identity groups if configured)."""
+        """The smallest group a published figure may describe (stricter for identity groups if configured).
+
+        Never below ``min_group_size``: that is the number the introduction and the form promise participants.
+        """
+        smallest = max(self.public_min_group_size or 1, self.min_group_size or 1)
         if identity and self.identity_min_group_size:
-            return max(self.public_min_group_size, self.identity_min_group_size)
-        return self.public_min_group_size
+            return max(smallest, self.identity_min_group_size)
+        return smallest
 
     def availability(self, today: dt.date) -> str:
         return availability(self.status, self.opens_on, self.closes_on, today)

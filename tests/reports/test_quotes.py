@@ -22,7 +22,7 @@ PHONE = "Call me at 403-555-0199 because the officer really helped my family."
 @pytest.fixture
 def consultation(app, make_consultation):
     """Five teachers (the public minimum here) and two students; every comment is coded to "Safety"."""
-    cid = make_consultation(public_min_group_size=5)
+    cid = make_consultation(min_group_size=5, public_min_group_size=5)
     with app.app_context():
         consultation = db.session.get(Consultation, cid)
         consultation.segment_fields.append(SegmentField(key="school", position=2, label="Your school", options=[

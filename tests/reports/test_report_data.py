@@ -46,7 +46,7 @@ def _score(i):
 @pytest.fixture
 def coded(app, make_consultation, make_user):
     """40 respondents, 5 focus-group notes, codes, a finished run with sentiment, a double-coding sample."""
-    cid = make_consultation(min_group_size=10, public_min_group_size=5, identity_min_group_size=8)
+    cid = make_consultation(min_group_size=5, public_min_group_size=5, identity_min_group_size=8)
     rows = []
     for i in range(N):
         segments = {"role": _role(i)} if _role(i) else {}
@@ -126,6 +126,22 @@ def _rows(table):
 
 def _table(data, label):
     return next(t for t in data["participation"]["tables"] if t["label"] == label)
+
+
+def test_the_report_never_goes_below_the_minimum_participants_were_promised(app, coded):
+    """The form and the introduction promise `min_group_size`; a lower public minimum must not undercut it."""
+    with app.app_context():
+        consultation = db.session.get(Consultation, coded["id"])
+        consultation.min_group_size = 20
+        db.session.commit()
+        assert consultation.public_minimum() == 20 and consultation.public_minimum(identity=True) == 20
+        consultation.identity_min_group_size = 25
+        assert consultation.public_minimum(identity=True) == 25
+        db.session.rollback()
+    data = _build(app, coded["id"])
+    assert data["public_min"] == 20 and data["identity_min"] == 20
+    channel = _table(data, "Channel (how people took part)")
+    assert channel["min"] == 20 and all(row["n"] is None for row in channel["rows"])  # 30 and 10 of 40: both hidden
 
 
 def test_participation_totals_and_suppressed_breakdowns(app, coded):

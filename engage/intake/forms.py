@@ -50,6 +50,30 @@ class ReadableText:
             )
 
 
+def has_words(text: str | None) -> bool:
+    """Whether an answer has something to read: not only spaces, line breaks or invisible characters (a
+    zero-width space, a joiner), which a required question must not accept as an answer."""
+    return bool(text) and any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
+
+
+def words_or_nothing(text: str | None) -> str | None:
+    """An answer of only invisible characters is no answer: stored as empty, like one left blank."""
+    return text if text is None or has_words(text) else ""
+
+
+class RequiredText:
+    """InputRequired for open text, judged on the cleaned answer: spaces alone do not answer a question."""
+
+    def __init__(self, message: str):
+        self.message = message
+        self.field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        if not has_words(field.data):
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -146,12 +170,12 @@ def _question_field(question, text_limit: int, language: str) -> Field:
     render_kw = {"simple_help": tr(question, "simple_help", language)} if question.for_younger else {}
     if question.kind == QuestionKind.TEXT.value:
         limit = min(question.max_length or text_limit, text_limit)
-        validators = [InputRequired(_l("Please answer this question."))] if question.required else [Optional()]
+        validators = [RequiredText(_l("Please answer this question."))] if question.required else [Optional()]
         validators += [ReadableText(), MaxChars(limit)]
         return TextAreaField(
             label,
             description=help_text,
-            filters=[clean_text],
+            filters=[clean_text, words_or_nothing],
             validators=validators,
             # No maxlength: browsers silently cut pasted text at it. The counter and the server say "too long".
             render_kw=render_kw | {"data-limit": limit, "rows": 6},
@@ -242,10 +266,10 @@ def read_valid_answers(consultation: ConsultationView, formdata, *, text_limit: 
         if rule.target == "text":
             text = clean_text(values[0]) if values else None
             if rule.required:
-                if not (values and values[0]):
-                    return None
-            elif not values or not values[0].strip():  # Optional() stops here: nothing else is checked
-                texts[rule.item_id] = text or ""
+                if not has_words(text):
+                    return None  # the form says "Please answer this question."
+            elif not values or not has_words(text):  # Optional() stops here: nothing else is checked
+                texts[rule.item_id] = ""
                 continue
             if "\ufffd" in text or len(text) > rule.limit:
                 return None

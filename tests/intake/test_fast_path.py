@@ -31,7 +31,7 @@ def _cases(ids: dict) -> list[dict]:
         base | {multiple: [talk, talk]},  # the form keeps a repeated choice; so must the quick reading
         base | {text: "  spaces around  ", note: "   "},
         base | {text: "line one\r\nline\x00 two\x07"},
-        base | {text: "   "},  # InputRequired looks at the raw text: blanks pass and store nothing
+        base | {note: "\u200b \u200d"},  # an optional answer of invisible characters: stored as no answer
         base | {single: ""},
         base | {note: ""},
         base | {scale: ["2", "5"]},  # a radio group sent twice: the first value counts
@@ -44,6 +44,8 @@ def _cases(ids: dict) -> list[dict]:
         {scale: "4"},
         {text: "It is fine."},
         base | {text: ""},
+        base | {text: "   "},  # spaces alone do not answer a required question
+        base | {text: "\u00a0\u200b\n\t"},  # nor do a no-break space, a zero-width space and a tab
         base | {scale: "9"},
         base | {scale: ""},
         base | {single: "99999"},

@@ -85,6 +85,17 @@ def test_missing_required_answer_shows_summary_and_keeps_text(client, app, make_
     assert count(app, Response) == 0
 
 
+def test_spaces_alone_do_not_answer_a_required_question(client, app, make_consultation):
+    make_consultation()
+    ids = question_ids(app, "school-safety")
+    for blank in ("     ", "\n\t ", "\u00a0\u200b"):
+        response = submit(client, app, **{f"q{ids['text0']}": blank})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and "Please answer this question." in page
+        assert f'href="#q{ids["text0"]}"' in page
+    assert count(app, Response) == 0
+
+
 def test_too_long_answer_is_refused_with_its_limit_and_kept(client, app, make_consultation):
     make_consultation()
     ids = question_ids(app, "school-safety")

@@ -24,8 +24,49 @@
       if (left < limit / 10) { counter.setAttribute("aria-live", "polite"); } else { counter.removeAttribute("aria-live"); }
     }
     area.addEventListener("input", update);
+    window.addEventListener("pageshow", update);  // after Back, the browser may have put text back since
     update();
   });
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
+
+  // A shared school computer: after someone sends their answers, Back must not show them to the next person.
+  // Browsers put typed answers back into a page reached with Back. Each form page remembers (in its own history
+  // entry) when it was opened, and the thanks page notes (for this tab) when answers were last sent; a form
+  // opened before that is the one that was sent, so it is emptied. A form opened since keeps what it holds,
+  // so someone who steps away to read the privacy page and comes Back finds their text still there.
+  var responseForm = document.querySelector("form[data-response-form]");
+  var storage = null;
+  try { storage = window.sessionStorage; } catch (e) { storage = null; }
+  if (document.querySelector("[data-answers-sent]") && storage) {
+    storage.setItem("engage-sent-at", String(Date.now()));
+  }
+  if (responseForm && storage && window.history && history.replaceState) {
+    var state = history.state || {};
+    if (!state.engageOpenedAt) {
+      try { history.replaceState(Object.assign({}, state, {engageOpenedAt: Date.now()}), ""); } catch (e) { /* ignore */ }
+    }
+    var sentBefore = function () {
+      var sentAt = Number(storage.getItem("engage-sent-at") || 0);
+      var openedAt = (history.state || {}).engageOpenedAt || 0;
+      return Boolean(sentAt && openedAt && openedAt < sentAt);
+    };
+    var empty = function () {
+      responseForm.reset();
+      responseForm.querySelectorAll("textarea").forEach(function (area) {
+        area.dispatchEvent(new Event("input"));  // the character counts follow
+      });
+    };
+    var sent = sentBefore();
+    if (sent) { empty(); }
+    // Browsers restore typed values during or after loading, depending on the page: empty it again once shown.
+    // Emptied, the page is a new form from then on: whoever types in it keeps their text on a later Back.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) { sent = sentBefore(); }
+      if (!sent) { return; }
+      empty();
+      sent = false;
+      try { history.replaceState(Object.assign({}, history.state, {engageOpenedAt: Date.now()}), ""); } catch (e) { /* ignore */ }
+    });
+  }
 })();

@@ -54,3 +54,41 @@ def test_participant_fills_and_sends_the_form(demo, live_app, live_server, page)
     page.get_by_label("Receipt code").fill(receipt.lower())
     page.get_by_role("button", name="Check").click()
     assert page.get_by_role("heading", name="You said, we did").is_visible()
+
+
+def _fill_required(page, story: str) -> None:
+    page.get_by_label(re.compile("Tell us about the School Resource Officer")).fill(story)
+    page.locator("fieldset", has_text="I feel safe at my school.").get_by_label("Agree", exact=True).check()
+    page.locator("fieldset", has_text="makes me feel safer").get_by_label("Strongly agree").check()
+
+
+def test_back_after_sending_does_not_show_the_answers_to_the_next_person(demo, live_app, live_server, page):
+    """A shared school computer: the next person pressing Back finds an empty form, not the last answers."""
+    form_url = live_server + "/c/sro-review/respond"
+    page.goto(live_server + "/")
+    page.goto(form_url)
+    _fill_required(page, "PRIVATE: something only I should see.")
+    page.get_by_role("button", name="Send my answers").click()
+    assert page.get_by_role("heading", name="Thank you. We got your answers.").is_visible()
+    page.get_by_role("link", name="Back to the home page").click()
+    page.go_back()  # the thanks page (its receipt is shown once only)
+    page.go_back()  # the form that was sent
+    page.wait_for_load_state("load")
+    assert page.url == form_url
+    story = page.get_by_label(re.compile("Tell us about the School Resource Officer"))
+    page.wait_for_function("() => !document.querySelector('textarea').value")
+    assert story.input_value() == ""
+    assert not page.locator("fieldset", has_text="I feel safe at my school.").get_by_label("Agree", exact=True).is_checked()
+    assert "PRIVATE" not in page.content()
+
+    # The next person types in that emptied form and steps away to read the privacy page: Back keeps their text.
+    story = page.get_by_label(re.compile("Tell us about the School Resource Officer"))
+    story.fill("Half written, still mine.")
+    page.get_by_role("link", name="How we keep your answers safe").first.click()
+    page.go_back()
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)  # let a late restore and the page's own check both run
+    assert page.get_by_label(re.compile("Tell us about the School Resource Officer")).input_value() == \
+        "Half written, still mine."
+    with live_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 1

@@ -54,8 +54,20 @@ def flag_in_consultation(*, consultation: Consultation, flag_id: int, user: User
     return flag
 
 
+# Which safeguarding flags the designated person reads first: a person at risk before a possible threat, and a
+# flag a reviewer raised by hand (they read the whole comment) before any the machine raised.
+_SAFEGUARDING_ORDER = {"self_harm": 1, "sexual_abuse": 2, "abuse": 3, "violence": 4, "threat": 5}
+
+
+def _urgency(flag: CommentFlag) -> tuple:
+    if flag.source == "reviewer":
+        return (0,)
+    return (min((_SAFEGUARDING_ORDER.get(kind, 6) for kind in flag.details or []), default=6),)
+
+
 def list_flags(*, consultation: Consultation, user: User, kind: str, status: str = "open") -> list[FlagRow]:
-    """Flags of one kind and status, oldest first. Safeguarding flags only for those who receive them."""
+    """Flags of one kind and status, oldest first; open safeguarding flags most urgent first (self-harm and
+    abuse before threats), then oldest first. Safeguarding flags only for those who receive them."""
     if kind not in FLAG_KINDS:
         raise FlagError(_("Choose personal details or safeguarding."))
     if kind == "safeguarding" and not sees_safeguarding(user=user, consultation=consultation):
@@ -67,6 +79,8 @@ def list_flags(*, consultation: Consultation, user: User, kind: str, status: str
         .where(Response.consultation_id == consultation.id, CommentFlag.kind == kind, CommentFlag.status == status)
         .order_by(CommentFlag.created_at, CommentFlag.id).limit(500)
     )
+    if kind == "safeguarding" and status == "open":
+        rows = sorted(rows, key=lambda row: _urgency(row[0]))  # stable: oldest first within each level
     is_admin = user.has_role(Role.ADMIN.value)
     return [FlagRow(flag, prompt, redacted or text, text if is_admin and redacted else None)
             for flag, prompt, text, redacted in rows]

@@ -72,6 +72,27 @@ def test_flags_safeguarding_disclosures(text, kind):
     assert kind in {flag.kind for flag in find_safeguarding(text)}
 
 
+@pytest.mark.parametrize("text", [
+    "Officers should not wear a uniform or carry a gun in school.",
+    "I don't think the SRO needs to have a gun at school",
+    "Police carrying weapons makes kids nervous.",
+    "Security guards should not have a knife.",
+    "Les policiers ne devraient pas avoir une arme à l'école.",
+])
+def test_armed_officers_are_a_policy_opinion_not_a_threat(text):
+    assert "threat" not in {flag.kind for flag in find_safeguarding(text)}
+
+
+@pytest.mark.parametrize("text", [
+    "A kid in my class brought a knife to school.",
+    "My brother has a gun and he is angry at the school.",
+    "Officers are nice. I'm going to bring a gun tomorrow.",  # another sentence names officers
+    "I will shoot everyone at this school",
+])
+def test_weapons_that_are_not_about_officers_are_still_flagged(text):
+    assert "threat" in {flag.kind for flag in find_safeguarding(text)}
+
+
 def test_safeguarding_ignores_ordinary_comments():
     for text in ["I am pushing for change", "The officer was helpful", "Police should leave schools", ""]:
         assert find_safeguarding(text) == []

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from engage.extensions import db
-from engage.models import Answer, AuditEvent, CommentFlag, Consultation
+from engage.models import Answer, AuditEvent, CommentFlag, Consultation, User
 from engage.services import flags
 from tests.helpers import hidden_inputs
 from tests.review.data_factory import add_responses, sign_in
@@ -103,6 +103,25 @@ def test_the_designated_role_sees_guidance_and_resolves_with_a_note(app, make_us
         assert (flag.status, flag.reason) == ("resolved", "Passed to the duty lead")
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "resolve_flag")).one()
         assert event.details == {"flag_id": flag.id, "kind": "safeguarding"}  # the note stays on the flag
+
+
+def test_the_most_urgent_safeguarding_flags_come_first(app, make_user, make_consultation):
+    """Many "threat" flags (often opinions about armed officers) must not bury a child's disclosure."""
+    cid = make_consultation()
+    texts = [f"Threat-ish comment {i}." for i in range(3)] + ["My stepdad hits me.", "I hurt myself.", "Hand-flagged."]
+    answers = add_responses(app, cid, [(text, "online", {}, []) for text in texts])
+    admin_id = make_user(email="lead@example.org", roles=("admin", "reviewer"))
+    with app.app_context():
+        kinds = [["threat"], ["threat"], ["threat"], ["violence", "threat"], ["self_harm"], []]
+        for answer, details in zip(answers, kinds):  # oldest first, as a run would have flagged them
+            db.session.add(CommentFlag(answer_id=answer, kind="safeguarding", details=details,
+                                       source="reviewer" if not details else "machine"))
+            db.session.flush()
+        db.session.commit()
+        consultation = db.session.get(Consultation, cid)
+        rows = flags.list_flags(consultation=consultation, user=db.session.get(User, admin_id), kind="safeguarding")
+    assert [row.text for row in rows] == ["Hand-flagged.", "I hurt myself.", "My stepdad hits me.",
+                                          "Threat-ish comment 0.", "Threat-ish comment 1.", "Threat-ish comment 2."]
 
 
 def test_a_pii_flag_can_be_dismissed(app, make_user, flagged):

@@ -279,20 +279,38 @@ def _hidden_footnote(rows_hidden: bool, minimum: int) -> list[str]:
               "cannot be worked out from the others.", minimum=minimum)]
 
 
+# Words the app itself put into a report's data (not a consultation's own wording), frozen in English: a block
+# shows them in the page's language. Any other label (options, groups, themes) is shown as its writers wrote it.
+_FIXED_LABELS = {
+    "Not stated": _l("Not stated"), "In this group": _l("In this group"), "Not in this group": _l("Not in this group"),
+    "Channel (how people took part)": _l("Channel (how people took part)"),
+    "Online form": _l("Online form"), "Paper survey": _l("Paper survey"), "Focus group": _l("Focus group"),
+    "Roundtable": _l("Roundtable"), "Email": _l("Email"),
+    "A person may be in several of these groups, or in none, so the rows do not add up to the total.":
+        _l("A person may be in several of these groups, or in none, so the rows do not add up to the total."),
+}
+
+
+def _fixed(label):
+    """``label`` in the page's language when the app wrote it (see _FIXED_LABELS), else as stored."""
+    words = _FIXED_LABELS.get(label) if isinstance(label, str) else None
+    return str(words) if words is not None else label
+
+
 def _participation(key: str, data: dict):
     table = next((t for t in data.get("participation", {}).get("tables", []) if t.get("key") == key), None)
     if table is None:
         return None
     minimum = table.get("min", data.get("public_min", 10))
-    title = _("Respondents by %(group)s", group=table["label"])
-    rows = [[_cell(r["label"]), _cell(count(r["n"]), r["n"] is None), _cell(percent(r["share"]), r["share"] is None)]
-            for r in table["rows"]]
-    notes = [table["note"]] if table.get("note") else []
+    title = _("Respondents by %(group)s", group=_fixed(table["label"]))
+    rows = [[_cell(_fixed(r["label"])), _cell(count(r["n"]), r["n"] is None),
+             _cell(percent(r["share"]), r["share"] is None)] for r in table["rows"]]
+    notes = [_fixed(table["note"])] if table.get("note") else []
     notes.append(_("Total respondents: %(number)s.", number=count(table.get("total"))))
     notes += _hidden_footnote(any(r["n"] is None or r["share"] is None for r in table["rows"]), minimum)
     chart = bar_chart(title=title, minimum=minimum, ident=f"chart-participation-{key}",
-                      bars=[_bar(r["label"], r["n"], r["share"]) for r in table["rows"]])
-    return _chart_view("participation", title, chart, [table["label"], _("People"), _("Share")], rows, notes)
+                      bars=[_bar(_fixed(r["label"]), r["n"], r["share"]) for r in table["rows"]])
+    return _chart_view("participation", title, chart, [_fixed(table["label"]), _("People"), _("Share")], rows, notes)
 
 
 def _themes(key: str, data: dict):
@@ -360,7 +378,7 @@ def _segment(key: str, data: dict):
     notes = [_("Each cell: the share of the group who mentioned the theme (and how many people). "
                "Total respondents: %(number)s.", number=count(segment.get("total")))]
     notes += _hidden_footnote(any_hidden, minimum)
-    title = _("Themes by %(group)s", group=segment["label"])
+    title = _("Themes by %(group)s", group=_fixed(segment["label"]))
     return "table_block", {"block": {
         "kind": "segment", "title": title, "caption": title, "columns": columns, "rows": rows, "notes": notes}}
 
@@ -368,16 +386,17 @@ def _segment(key: str, data: dict):
 def _group_heading(group: dict) -> str:
     """A group's column heading: its label and size, or that its size is hidden."""
     if group["n"] is None:
-        return _("%(group)s (hidden)", group=group["label"])
+        return _("%(group)s (hidden)", group=_fixed(group["label"]))
     return ngettext("%(group)s (%(count)s person)", "%(group)s (%(count)s people)", group["n"],
-                    group=group["label"], count=count(group["n"]))
+                    group=_fixed(group["label"]), count=count(group["n"]))
 
 
 def _findings(key: str, data: dict):
     if key != "all":
         return None
     findings = [dict(f, group_percent=percent(f.get("group_share")), rest_percent=percent(f.get("rest_share")),
-                     group_count=count(f.get("group_n")), rest_count=count(f.get("rest_n")))
+                     group_count=count(f.get("group_n")), rest_count=count(f.get("rest_n")),
+                     value=_fixed(f.get("value")), dimension=_fixed(f.get("dimension")))
                 for f in data.get("findings", [])]
     return "findings_block", {"findings": findings}
 

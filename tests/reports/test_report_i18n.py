@@ -101,6 +101,17 @@ def test_the_page_marks_which_parts_are_in_which_language(runner, app, client):
     assert not any("lang=" in tag for tag in re.findall(r'<section class="report-section section-[^>]*>', english))
 
 
+def test_the_apps_own_labels_in_blocks_are_french_and_the_consultations_stay_as_written(runner, app, client):
+    seed(runner, app, "--without-review")
+    french = "".join(blocks_of(client.get("/c/sro-review/report?lang=fr").get_data(as_text=True)))
+    for english in ("Not stated", "Channel (how people took part)", "Online form", "« In this group »",
+                    "A person may be in several of these groups"):
+        assert english not in french, english
+    assert "Formulaire en ligne" in french and "Non précisé" in french and "« Dans ce groupe »" in french
+    # A pinned finding's title was written when it was pinned, like the report's own text: it stays as written.
+    assert "Student" in french  # a consultation's own option is shown as its writers wrote it
+
+
 def test_the_review_report_reads_in_french_too(runner, app, client):
     frozen = seed(runner, app)
     english, french = check_languages(client, "/reviews/sro-program-review/report", frozen)

@@ -28,7 +28,25 @@
     update();
   });
   var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
+  if (summary) {
+    summary.focus();
+    // A link to a field lands on the field itself, which scrolls its question and error message off the top of
+    // the screen. Show the question (its legend or label) first, then put the focus in the field.
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest ? event.target.closest("a[href^='#']") : null;
+      var field = link ? document.getElementById(link.getAttribute("href").slice(1)) : null;
+      if (!field) { return; }
+      var fieldset = field.closest("fieldset");
+      var label = document.querySelector("label[for='" + field.id + "']");
+      var question = (fieldset && fieldset.querySelector("legend")) || label;
+      if (!question) { return; }
+      event.preventDefault();
+      question.scrollIntoView();
+      window.scrollBy(0, -16);  // a little room above the question
+      field.focus({preventScroll: true});
+      if (history.replaceState) { history.replaceState(history.state, "", "#" + field.id); }
+    });
+  }
 
   // A shared school computer: after someone sends their answers, Back must not show them to the next person.
   // Browsers put typed answers back into a page reached with Back. Each form page remembers (in its own history

@@ -77,6 +77,11 @@ def test_keyboard_only_from_the_consultation_to_the_receipt(live_app, live_serve
     assert first_link["text"] == "Please choose an answer." and target.startswith("#q")
     page.keyboard.press("Enter")
     assert page.evaluate("() => location.hash") == target
+    # The focus is in the field, and the question it answers (with its error message) is on screen above it.
+    assert page.evaluate("() => '#' + document.activeElement.id") == target
+    legend_top = page.evaluate(
+        "() => document.activeElement.closest('fieldset').querySelector('legend').getBoundingClientRect().top")
+    assert 0 < legend_top < page.viewport_size["height"] / 2
 
     safe, safer, story = (field_name(page, p) for p in (
         "I feel safe at my school.", "Having a School Resource Officer", "Tell us about the School Resource Officer"))

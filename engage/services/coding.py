@@ -11,10 +11,10 @@ from sqlalchemy import delete, func, select
 
 from engage.database import begin_write
 from engage.extensions import db
-from engage.models import Answer, AuditEvent, Code, Consultation, Response, Suggestion, Theme, User
+from engage.models import Answer, AuditEvent, Code, CommentAnalysis, Consultation, Response, Suggestion, Theme, User
 from engage.models.user import utcnow
 from engage.services.audit import record_event
-from engage.services.themes import active_themes, shown_text
+from engage.services.themes import active_themes, latest_done_run, shown_text
 
 # Assisted coding needs a few coded comments per theme before its suggestions mean anything.
 MIN_CODED_COMMENTS = 10
@@ -379,6 +379,14 @@ def assisted_queue(*, consultation: Consultation, exclude: set | None = None) ->
     )
     ranked = set(order)
     answer_ids = [a for a in order if a not in excluded] + [a for a in rest if a not in ranked and a not in excluded]
+    # "No comment", "n/a", "see above": the model is least sure of these, yet they hold nothing to code. They go
+    # last (still codable), as the latest analysis run marked them.
+    run = latest_done_run(consultation_id=consultation.id)
+    if run is not None:
+        empty = set(db.session.scalars(select(CommentAnalysis.answer_id).where(
+            CommentAnalysis.run_id == run.id, CommentAnalysis.non_answer.is_(True))))
+        if empty:
+            answer_ids = [a for a in answer_ids if a not in empty] + [a for a in answer_ids if a in empty]
     return QueueState(answer_ids=answer_ids, message=message, updating=updating)
 
 

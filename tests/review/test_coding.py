@@ -265,3 +265,22 @@ def test_queue_and_coding_are_scoped(app, client, demo, themes, login_as, make_c
     # A comment of another consultation is not reachable through one's own consultation either.
     assert client.get(f"/review/other-one/comments/{answer_id}/code").status_code == 404
     assert client.get(f"/review/other-one/comments/{uuid.uuid4()}/code").status_code == 404
+
+
+def test_the_queue_puts_non_answers_last(app, demo, themes):
+    """"No comment" and "see above" hold nothing to code: the queue offers them after every real comment."""
+    from engage.models import AnalysisRun, CommentAnalysis
+
+    ids = [a for a, _ in comments(app, demo)]
+    with app.app_context():
+        consultation = db.session.get(Consultation, demo)
+        before = service.assisted_queue(consultation=consultation).answer_ids
+        empty = before[:3]  # the three the queue would offer first
+        run = AnalysisRun(consultation_id=demo, version=99, status="done")
+        db.session.add(run)
+        db.session.flush()
+        db.session.add_all([CommentAnalysis(run_id=run.id, answer_id=a, non_answer=a in empty) for a in ids])
+        db.session.commit()
+        after = service.assisted_queue(consultation=consultation).answer_ids
+    assert sorted(after, key=str) == sorted(before, key=str)  # nobody leaves the queue
+    assert after[-3:] == empty and after[:len(before) - 3] == before[3:]

@@ -144,6 +144,20 @@ def _remember_choice(response):
     return response
 
 
+def first_of_month(text: str, day, language: str) -> str:
+    """French writes the first of a month as an ordinal: "1er février 2027", not "1 février 2027"."""
+    if language == "fr" and getattr(day, "day", None) == 1 and text.startswith("1 "):
+        return "1er" + text[1:]
+    return text
+
+
+def long_date(day) -> str:
+    """A date written out in the page's language ("November 3, 2026", "3 novembre 2026"); empty for None."""
+    if not day:
+        return ""
+    return first_of_month(format_date(day, format="long"), day, current_language())
+
+
 def switch_url(language: str) -> str:
     """The current page in another language (keeps the other query arguments)."""
     args = request.args.to_dict(flat=False)
@@ -162,5 +176,5 @@ def init_app(app: Flask) -> None:
         offered_languages=offered_languages,
     )
     app.jinja_env.filters["translated"] = translate_stored
-    app.jinja_env.filters["long_date"] = lambda day: format_date(day, format="long") if day else ""
+    app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["number"] = format_number

@@ -78,7 +78,8 @@ def show_consultation(slug: str):
 def respond(slug: str):
     consultation = _consultation_or_404(slug)
     availability = consultation.availability(_today())
-    if availability == "open" and request.method == "GET" and not session.get("_flashes"):
+    reading = request.method in ("GET", "HEAD")  # HEAD (link checkers, previews) is a GET without the body
+    if availability == "open" and reading and not session.get("_flashes"):
         return _empty_form_page(consultation)  # the busiest page: no form object is built for it
     if availability == "open" and request.method == "POST":
         fast = _fast_submission(consultation)  # the usual answers: stored without building the form
@@ -92,7 +93,7 @@ def respond(slug: str):
     if availability != "open":
         status = 409 if request.method == "POST" else 200
         return render_template("intake/not_open.html", consultation=consultation, availability=availability, form=form), status
-    if request.method == "GET":  # a message to show: render this page for this request only
+    if reading:  # a message to show: render this page for this request only
         form.submission_key.data = intake_service.new_submission_key()
         return render_template("intake/respond.html", consultation=consultation, form=form)
 

@@ -6,11 +6,11 @@ still in draft does not exist for the public (404).
 import datetime as dt
 
 from flask import abort, current_app, render_template, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engage.extensions import db
+from engage.i18n import long_date
 from engage.models import ConsultationStatus, Report, ReportVersion, Review, ReviewStatus
 from engage.programs.views import bp, review_or_404
 from engage.services import recommendations as recs
@@ -65,7 +65,7 @@ def _value(field: str, value: str) -> str:
     if field in ("status", "created", "published"):
         return str(recs.STATUS_LABELS.get(value, value))
     if field == "target_on" and value:
-        return format_date(dt.date.fromisoformat(value), format="long")
+        return long_date(dt.date.fromisoformat(value))
     return value
 
 

@@ -236,7 +236,9 @@ def long_date(day: str | dt.date | None) -> str:
         return f"{day:%B} {day.day}, {day.year}"
     from babel.dates import format_date
 
-    return format_date(day, format="long", locale=language)
+    from engage.i18n import first_of_month
+
+    return first_of_month(format_date(day, format="long", locale=language), day, language)
 
 
 def _cell(text: str, hidden: bool = False, *, numeric: bool = True) -> dict:

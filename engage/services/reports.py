@@ -138,7 +138,9 @@ def _draft_summary(data: dict) -> str:
     p = data["participation"]
     lines = [f"We heard from {{{{ respondents }}}} people{_between(p)}."]
     if p["sessions"]:
-        lines[0] += " Group sessions added {{ session_comments }} comments from {{ sessions }} sessions."
+        comments = "comment" if p["session_comments"] == 1 else "comments"
+        sessions = "session" if p["sessions"] == 1 else "sessions"
+        lines[0] += f" Group sessions added {{{{ session_comments }}}} {comments} from {{{{ sessions }}}} {sessions}."
     ranked = _ranked_themes(data)
     if ranked:
         lines += ["", "The themes we heard most often were:", ""]

@@ -1,5 +1,6 @@
 /* Review workspace: a "tick all" box for long lists of suggestions or comments. Progressive enhancement only:
-   without JavaScript every box can still be ticked by hand. */
+   without JavaScript every box can still be ticked by hand. Its words come from the page (data-tick-all holds
+   them with {count}, already in the page's language). */
 (function () {
   "use strict";
   document.querySelectorAll("fieldset[data-tick-all]").forEach(function (fieldset) {
@@ -12,7 +13,8 @@
     all.id = fieldset.id + "-all";
     var label = document.createElement("label");
     label.htmlFor = all.id;
-    label.textContent = "Tick all " + boxes.length;
+    var words = fieldset.getAttribute("data-tick-all") || "Tick all {count}";
+    label.textContent = words.replace("{count}", boxes.length.toLocaleString(document.documentElement.lang || "en"));
     wrap.appendChild(all);
     wrap.appendChild(label);
     fieldset.insertBefore(wrap, fieldset.querySelector("legend").nextSibling);

@@ -238,3 +238,10 @@ def test_receipt_is_shown_once_so_the_next_person_at_a_shared_computer_cannot_se
     assert "receipt-code" in client.get(response.headers["Location"]).get_data(as_text=True)
     again = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "receipt-code" not in again and "Thank you" in again
+
+
+def test_a_head_request_reads_the_form_like_a_get(client, app, make_consultation):
+    make_consultation()
+    head = client.head("/c/school-safety/respond")
+    assert head.status_code == 200 and head.get_data() == b""
+    assert count(app, Response) == 0

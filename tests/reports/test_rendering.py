@@ -456,3 +456,16 @@ def test_rendering_does_not_change_the_data():
         kind, key = token.strip("{} ").split(":")[1:]
         render_block(kind, key, data)
     assert data == before
+
+
+@pytest.mark.parametrize(("sessions", "comments", "words"), [
+    (1, 1, "comment from {{ sessions }} session."), (1, 3, "comments from {{ sessions }} session."),
+    (2, 5, "comments from {{ sessions }} sessions."),
+])
+def test_the_machine_draft_counts_group_sessions_in_good_english(sessions, comments, words):
+    from engage.services.reports import _draft_summary
+
+    data = {"participation": {"sessions": sessions, "session_comments": comments, "first_day": None,
+                              "last_day": None, "respondents": 5},
+            "findings": [], "commitments": [], "themes": [], "questions": []}
+    assert _draft_summary(data).split("\n")[0].endswith("{{ session_comments }} " + words)

@@ -16,6 +16,8 @@ class SpreadsheetUploadForm(FlaskForm):
     file = FileField(_l("Spreadsheet (.csv or .xlsx)"), validators=[FileRequired(_l("Choose a spreadsheet file."))],
                      description=_l("The first row must name the columns."))
     channel = SelectField(_l("Where these comments came from"), choices=SPREADSHEET_CHANNELS, default="paper")
+    language = SelectField(_l("Language of the comments"), choices=LANGUAGES, default="en",
+                           description=_l("Analysis reads each language with its own word lists."))
 
 
 class EmailUploadForm(FlaskForm):

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from engage.access import require_consultation, require_roles
 from engage.extensions import db
-from engage.facilitate.forms import EmailUploadForm, SessionForm, SpreadsheetUploadForm
+from engage.facilitate.forms import LANGUAGES, EmailUploadForm, SessionForm, SpreadsheetUploadForm
+from engage.i18n import source_language
 from engage.facilitate.uploads import discard_upload, load_upload, save_upload
 from engage.imports import ImportFileError
 from engage.imports.notes import adjust_comments, read_notes, split_comments
@@ -62,6 +63,8 @@ def show_consultation(slug: str):
 def upload_spreadsheet(slug: str):
     consultation = consultation_or_404(slug)
     form = SpreadsheetUploadForm()
+    if request.method == "GET":
+        form.language.data = source_language(consultation)  # most comments are in the consultation's own
     if form.validate_on_submit():
         data, filename = form.file.data.read(), form.file.data.filename or "upload.csv"
         try:
@@ -71,7 +74,8 @@ def upload_spreadsheet(slug: str):
             form.file.errors.append(str(error))
         else:
             token = save_upload(data, filename)
-            return redirect(url_for("facilitate.map_spreadsheet", slug=slug, token=token, channel=form.channel.data), code=303)
+            return redirect(url_for("facilitate.map_spreadsheet", slug=slug, token=token, channel=form.channel.data,
+                                    language=form.language.data), code=303)
     return render_template("facilitate/upload_spreadsheet.html", consultation=consultation, form=form), 422 if form.errors else 200
 
 
@@ -83,7 +87,8 @@ def map_spreadsheet(slug: str, token: str):
     targets = imports.mapping_targets(consultation)
     source = request.form if request.method == "POST" else {}
     channel = source.get("channel") or request.args.get("channel", "paper")
-    if channel not in imports.SPREADSHEET_CHANNELS:
+    language = source.get("language") or request.args.get("language") or source_language(consultation)
+    if channel not in imports.SPREADSHEET_CHANNELS or language not in {choice.value for choice in LANGUAGES}:
         abort(400)
     lowered = {h.lower(): h for h in header if h}
     mapping = {key: source.get(f"map-{key}", "") if source else lowered.get(key, "") for key in targets}
@@ -95,7 +100,8 @@ def map_spreadsheet(slug: str, token: str):
         if request.form.get("action") == "import" and not preview.problems:
             try:
                 result = imports.import_spreadsheet(consultation=consultation, data=data, filename=filename, channel=channel,
-                                                    mapping=mapping, user=current_user, today=dt.date.today())
+                                                    mapping=mapping, user=current_user, today=dt.date.today(),
+                                                    language=language)
             except (ImportFileError, imports.ImportRejected) as error:
                 db.session.rollback()
                 flash(str(error), "error")
@@ -106,7 +112,8 @@ def map_spreadsheet(slug: str, token: str):
                 return redirect(url_for("facilitate.show_consultation", slug=slug), code=303)
     status = 422 if preview and preview.problems else 200
     return render_template("facilitate/map_spreadsheet.html", consultation=consultation, header=header, targets=targets,
-                           mapping=mapping, preview=preview, channel=channel, filename=filename, token=token), status
+                           mapping=mapping, preview=preview, channel=channel, language=language, filename=filename,
+                           token=token), status
 
 
 def _readable(read):

@@ -123,3 +123,31 @@ def test_a_file_too_long_for_the_page_is_refused_with_the_way_forward(app, clien
     assert client.post(map_url, data={"csrf_token": token, "channel": "paper", "map-text": "text",
                                       "action": "import"}).status_code == 303
     assert count_rows(app)["responses"] == 51
+
+
+def test_a_spreadsheet_of_french_comments_is_imported_as_french(app, client, login_as, consultation):
+    """Analysis reads each language with its own word lists, so the facilitator says which language the file is in."""
+    from sqlalchemy import select
+
+    from engage.extensions import db
+    from engage.models import Response
+
+    login_as("facilitator")
+    page = client.get("/facilitate/school-safety/spreadsheet").get_data(as_text=True)
+    assert 'name="language"' in page and "Language of the comments" in page
+    token = hidden_inputs(page)["csrf_token"]
+    data = {"csrf_token": token, "channel": "paper", "language": "fr",
+            "file": (io.BytesIO("Text\nJe me sens en sécurité.\nLe policier est gentil.\n".encode()), "papier.csv")}
+    response = client.post("/facilitate/school-safety/spreadsheet", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303 and "language=fr" in response.headers["Location"]
+    map_url = response.headers["Location"].split("?")[0]
+    mapped = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<input type="hidden" name="language" value="fr">' in mapped
+    refused = client.post(map_url, data={"csrf_token": token, "channel": "paper", "language": "xx", "map-text": "Text",
+                                         "action": "import"})
+    assert refused.status_code == 400 and count_rows(app)["responses"] == 0
+    imported = client.post(map_url, data={"csrf_token": token, "channel": "paper", "language": "fr", "map-text": "Text",
+                                          "action": "import"})
+    assert imported.status_code == 303
+    with app.app_context():
+        assert sorted(db.session.scalars(select(Response.language))) == ["fr", "fr"]

@@ -552,6 +552,13 @@ def restore_revision(*, report: Report, section: ReportSection, number: int, use
         ReportRevision.number == number))
     if revision is None:
         raise NoSuchRevision(_("That version of the section does not exist."))
+    if revision.kind == "draft":
+        # A machine draft is written from the data: going back to it means following the data again, with
+        # today's numbers, not the text as the data stood then.
+        if not section.edited:
+            raise ReportError(_("The section already follows the data, as the machine draft does: there is "
+                                "nothing to restore."))
+        return redraft_section(report=report, section=section, user=user, data=data)
     if section.edited and (revision.title, revision.body) == (section.title, section.body):
         raise ReportError(_("Version %(number)d is the same as the section's text now: there is nothing to restore.",
                             number=number))

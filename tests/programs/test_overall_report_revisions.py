@@ -128,3 +128,26 @@ def test_restoring_after_approval_sends_the_report_back_to_draft(app, review_ids
     assert post(publisher, f"/programs/{SLUG}/report/publish").status_code == 303
     with app.app_context():
         assert not db.session.scalar(select(Report).where(Report.review_id == review_ids[0])).versions
+
+
+def test_restoring_the_machine_draft_follows_the_data_again(app, review_ids, reviewer):
+    """Version 1 was drafted from the data as it stood then; going back to it means today's draft, not that text."""
+    save(reviewer, "My own words.")
+    with app.app_context():
+        report = db.session.scalar(select(Report).where(Report.review_id == review_ids[0]))
+        section = next(s for s in report.sections if s.key == "executive_summary")
+        db.session.execute(ReportRevision.__table__.update().where(
+            ReportRevision.report_id == report.id, ReportRevision.section_key == "executive_summary",
+            ReportRevision.number == 1).values(body="A stale draft with old numbers."))
+        db.session.commit()
+    assert restore(reviewer, 1).status_code == 303
+    with app.app_context():
+        report = db.session.scalar(select(Report).where(Report.review_id == review_ids[0]))
+        section = next(s for s in report.sections if s.key == "executive_summary")
+        assert not section.edited and "stale draft" not in section.body and section.body.strip()
+    revisions = history(app, review_ids[0])
+    assert [kind for _, kind, _ in revisions] == ["draft", "edit", "draft"]
+    # It already follows the data: a second restore says so and adds nothing.
+    restore(reviewer, 1)
+    page = reviewer.get(EDITOR).get_data(as_text=True)
+    assert "The section already follows the data" in page and len(history(app, review_ids[0])) == 3

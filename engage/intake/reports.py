@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from engage.extensions import db
 from engage.i18n import current_language
-from engage.intake.views import bp
+from engage.intake.views import _today, bp
 from engage.models import Consultation, ConsultationStatus, Review, ReviewStatus
 from engage.services import reports
 
@@ -141,4 +141,4 @@ def show_outcome(slug: str):
     return render_template("intake/show_outcome.html", consultation=consultation, version=version,
                            commitments=commitments, theme_names=themes, status_labels=STATUS_LABELS,
                            report_url=url_for("intake.show_report", slug=slug) if version else None,
-                           review_slug=review_slug)
+                           review_slug=review_slug, still_open=consultation.availability(_today()) == "open")

@@ -118,7 +118,14 @@ def test_nothing_is_public_before_publication_and_the_published_version_is_froze
     add_responses(app, consultation_id, [("More safety please.", "online", {"role": ["Teacher"]}, ["Safety"])] * 2)
     assert "We heard from 47 people" in client.get(f"/c/{SLUG}/report").get_data(as_text=True)
     assert "We heard from 49 people" in reviewer.get(f"/review/{SLUG}/report/preview").get_data(as_text=True)
-    assert "Read the What We Heard report" in client.get(f"/c/{SLUG}/outcome").get_data(as_text=True)
+    outcome = client.get(f"/c/{SLUG}/outcome").get_data(as_text=True)
+    assert "Read the What We Heard report" in outcome
+    # Still open: the report covers the answers sent so far, and it does not claim to have read every answer.
+    assert "read the answers sent so far" in outcome and "read every answer" not in outcome
+    with app.app_context():
+        db.session.get(Consultation, consultation_id).status = "closed"
+        db.session.commit()
+    assert "The review team read every answer." in client.get(f"/c/{SLUG}/outcome").get_data(as_text=True)
 
 
 def test_only_a_publisher_approves_and_publishes(app, consultation_id, reviewer, publisher):

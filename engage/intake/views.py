@@ -154,9 +154,15 @@ def thanks(slug: str):
 
 
 @bp.route("/receipt", methods=["GET", "POST"])
+@csrf.exempt  # checked here, so that a page left open too long shows the code again instead of an error page
 def find_receipt():
     # Codes come only in a POST body: in a query string they would sit in access logs and browser history.
-    code = request.form.get("code", "").strip() if request.method == "POST" else ""
+    code = request.form.get("code", "").strip()[:40] if request.method == "POST" else ""
+    if code and current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            validate_csrf(request.form.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")))
+        except ValidationError:
+            return render_template("intake/find_receipt.html", code=code, not_found=False, timed_out=True), 400
     if code:
         consultation = intake_service.find_receipt_consultation(code=code)
         if consultation is not None:

@@ -202,6 +202,14 @@ def test_receipt_code_leads_to_the_consultation(client, app, make_consultation):
     assert found.status_code == 303 and found.headers["Location"].endswith("/c/school-safety/outcome")
     missing = client.post("/receipt", data={"code": "AAAA-BBBB-CCCC", "csrf_token": token})
     assert missing.status_code == 404 and "could not find that code" in missing.get_data(as_text=True)
+    # Left open too long (the session's token is gone): the code stays in the box, with what to do.
+    client.delete_cookie("session")
+    expired = client.post("/receipt", data={"code": code, "csrf_token": token})
+    page = expired.get_data(as_text=True)
+    assert expired.status_code == 400 and "This page timed out" in page and f'value="{code}"' in page
+    assert "Press Check again." in page
+    again = client.post("/receipt", data={"code": code, "csrf_token": hidden_inputs(page)["csrf_token"]})
+    assert again.status_code == 303
 
 
 def test_closing_is_honoured_even_while_the_form_snapshot_is_cached(client, app, make_consultation):

@@ -15,7 +15,7 @@
     if (!area) { return; }
     var limit = parseInt(area.getAttribute("data-limit"), 10);
     function update() {
-      var left = limit - area.value.length;
+      var left = limit - Array.from(area.value.normalize ? area.value.normalize("NFC") : area.value).length;  // as the server counts
       var key = left >= 0 ? "data-left-" + form(left) : "data-over-" + form(-left);
       var text = counter.getAttribute(key);
       if (text) { counter.textContent = fill(text, {left: left, over: -left, limit: limit}); }
@@ -47,6 +47,20 @@
       if (history.replaceState) { history.replaceState(history.state, "", "#" + field.id); }
     });
   }
+
+  // "Prefer not to say" in a question where several groups can be ticked: it stands alone, so ticking it clears
+  // the groups and ticking a group clears it (the server keeps only "Prefer not to say" when both come).
+  document.querySelectorAll("input[type=checkbox][value=prefer_not]").forEach(function (preferNot) {
+    var group = preferNot.closest("fieldset");
+    if (!group) { return; }
+    group.addEventListener("change", function (event) {
+      var box = event.target;
+      if (box.type !== "checkbox" || !box.checked) { return; }
+      group.querySelectorAll("input[type=checkbox]").forEach(function (other) {
+        if (other !== box && (box === preferNot || other === preferNot)) { other.checked = false; }
+      });
+    });
+  });
 
   // A shared school computer: after someone sends their answers, Back must not show them to the next person.
   // Browsers put typed answers back into a page reached with Back. Each form page remembers (in its own history

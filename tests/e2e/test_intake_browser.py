@@ -92,3 +92,22 @@ def test_back_after_sending_does_not_show_the_answers_to_the_next_person(demo, l
         "Half written, still mine."
     with live_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+
+
+def test_prefer_not_to_say_stands_alone_among_groups(demo, live_server, page):
+    page.goto(live_server + "/c/sro-review/respond")
+    groups = page.locator("fieldset", has_text="Do you belong to any")
+    groups.get_by_label("2SLGBTQ+").check()
+    groups.get_by_label("Prefer not to say").check()
+    assert not groups.get_by_label("2SLGBTQ+").is_checked()  # ticking it clears the groups...
+    groups.get_by_label("2SLGBTQ+").check()
+    assert not groups.get_by_label("Prefer not to say").is_checked()  # ...and a group clears it
+
+
+def test_the_character_count_counts_what_the_server_counts(demo, live_server, page):
+    page.goto(live_server + "/c/sro-review/respond")
+    story = page.get_by_label(re.compile("Tell us about the School Resource Officer"))
+    limit = int(story.get_attribute("data-limit"))
+    story.fill("Safe 🙂🙂")  # two emoji are two characters to the server, four UTF-16 units to JavaScript
+    counter = page.locator(f"#{story.get_attribute('id')}-count")
+    assert f"{limit - 7:,} characters left" in counter.inner_text()

@@ -22,4 +22,11 @@
       boxes.forEach(function (box) { box.checked = all.checked; });
     });
   });
+  // Merging and deleting a theme cannot be undone from the page: ask first (the question is in the page's
+  // language, in data-confirm).
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
 }());

@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, Length
 from engage.extensions import db, limiter
 from engage.models import DraftComment, Review, ReviewStatus
 from engage.programs.views import bp, review_or_404, staff_only
+from engage.review.report_actions import restore_and_say
 from engage.review.report_forms import ActionForm, PublishForm, ReturnForm
 from engage.services import review_reports, reports
 
@@ -168,20 +169,7 @@ def report_restore_revision(slug: str, key: str, number: int):
     data = reports.report_data(report, None)
     reports.ensure_sections(report=report, data=data, user=current_user)
     section = reports.section_or_none(report, key) or abort(404)
-    try:
-        reopened = reports.restore_revision(report=report, section=section, number=number, user=current_user,
-                                            data=data)
-    except reports.NoSuchRevision:
-        db.session.rollback()
-        abort(404)
-    except reports.ReportError as error:
-        db.session.rollback()
-        flash(str(error), "info")
-    else:
-        db.session.commit()
-        flash(_("Version %(number)d of “%(title)s” restored as the newest version.", number=number,
-                title=section.title)
-              + (" " + _("The report went back to draft: it needs approving again.") if reopened else ""), "success")
+    restore_and_say(report=report, section=section, number=number, data=data)
     return redirect(url_for("programs.report_edit_section", slug=slug, key=key), code=303)
 
 

@@ -18,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from engage.extensions import db, limiter
 from engage.models import COMMITMENT_STATUS_LABELS, COMMITMENT_STATUS_VALUES
 from engage.review.views import bp, consultation_or_404
+from engage.review.report_actions import restore_and_say
 from engage.review.report_forms import ActionForm, PublishForm, ReturnForm
 from engage.services import reports
 from engage.services.themes import active_themes
@@ -185,18 +186,7 @@ def report_restore_revision(slug: str, key: str, number: int):
     data = reports.report_data(report, consultation)
     reports.ensure_sections(report=report, data=data, user=current_user)
     section = reports.section_or_none(report, key) or abort(404)
-    try:
-        reports.restore_revision(report=report, section=section, number=number, user=current_user, data=data)
-    except reports.NoSuchRevision:
-        db.session.rollback()
-        abort(404)
-    except reports.ReportError as error:
-        db.session.rollback()
-        flash(str(error), "info")
-    else:
-        db.session.commit()
-        flash(_("Version %(number)d of “%(title)s” restored as the newest version.", number=number,
-                title=section.title), "success")
+    restore_and_say(report=report, section=section, number=number, data=data)
     return redirect(url_for("review.report_edit_section", slug=slug, key=key), code=303)
 
 

@@ -129,7 +129,7 @@ def test_a_report_goes_from_draft_to_public(consultation, live_server, page, pub
     # Words no one else used are flagged; the publisher reads the warning and confirms the quote is safe.
     expect(item).to_contain_text("Rare detail. Uses words few other respondents used")
     item.get_by_label("I have checked the warnings").check()
-    item.get_by_role("button", name=re.compile(r"^Approve \(quote \d+: “The officer says hello")).click()
+    item.get_by_role("button", name=re.compile(r"^Approve \(quote \d+ in “[^”]+”: “The officer says hello")).click()
     page.get_by_role("link", name=re.compile(r"^Approved \(1\)")).click()
     expect(page.get_by_text(QUOTE, exact=True)).to_be_visible()
     page.get_by_role("navigation", name="Review of this consultation").get_by_role("link", name="Report").click()

@@ -134,7 +134,7 @@ def test_staff_quote_buttons_name_each_quote_by_its_number_in_its_themes_list(ru
     for items in lists:
         for position, item in enumerate(items.split('<li class="quote-item" id="quote-')[1:], start=1):
             quote_id = int(item.split('"', 1)[0])
-            read = set(re.findall(r'class="visually-hidden"> \(quote (\d+): “', item))
+            read = set(re.findall(r'class="visually-hidden"> \(quote (\d+) in “[^”]+”: “', item))
             # Every button says the number the list shows beside the quote, never its database id.
             assert quote_id in ids and quote_id != position
             assert read == {str(position)}, (position, quote_id, read)

@@ -158,11 +158,8 @@ def thanks(slug: str):
 def find_receipt():
     # Codes come only in a POST body: in a query string they would sit in access logs and browser history.
     code = request.form.get("code", "").strip()[:40] if request.method == "POST" else ""
-    if code and current_app.config.get("WTF_CSRF_ENABLED", True):
-        try:
-            validate_csrf(request.form.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")))
-        except ValidationError:
-            return render_template("intake/find_receipt.html", code=code, not_found=False, timed_out=True), 400
+    if code and not _csrf_token_valid():
+        return render_template("intake/find_receipt.html", code=code, not_found=False, timed_out=True), 400
     if code:
         consultation = intake_service.find_receipt_consultation(code=code)
         if consultation is not None:
@@ -212,6 +209,18 @@ def _submission_wait() -> int | None:
     )
 
 
+def _csrf_token_valid() -> bool:
+    """What Flask-WTF's CSRF check says of this POST, for views that are exempt so they can keep typed text."""
+    config = current_app.config
+    if not config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        validate_csrf(request.form.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token")))
+    except ValidationError:
+        return False
+    return True
+
+
 def _fast_submission(consultation) -> tuple[intake_service.Submission, str] | None:
     """(answers, submission key) when the posted form would pass every check of `_form_problem` as it is.
 
@@ -221,11 +230,8 @@ def _fast_submission(consultation) -> tuple[intake_service.Submission, str] | No
     answers = read_valid_answers(consultation, request.form, text_limit=config["TEXT_ANSWER_LIMIT"])
     if answers is None:
         return None
-    if config.get("WTF_CSRF_ENABLED", True):  # what the form's own CSRF field checks
-        try:
-            validate_csrf(request.form.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token")))
-        except ValidationError:
-            return None
+    if not _csrf_token_valid():
+        return None
     min_seconds = config["MIN_FILL_SECONDS"]
     if min_seconds:
         try:

@@ -8,22 +8,15 @@ import tempfile
 from pathlib import Path
 
 from flask import Response, abort, current_app, render_template, url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from engage.extensions import db
 from engage.i18n import current_language
 from engage.intake.views import _today, bp
 from engage.models import Consultation, ConsultationStatus, Review, ReviewStatus
+from engage.reporting.blocks import STATUS_LABELS
 from engage.services import reports
 
-# The public wording of a commitment's status (engage.models.COMMITMENT_STATUS_LABELS holds the staff's English).
-STATUS_LABELS = {
-    "planned": _l("Planned"),
-    "in_progress": _l("In progress"),
-    "done": _l("Done"),
-    "not_proceeding": _l("Not proceeding"),
-}
 
 DOWNLOADS = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}
 

@@ -47,7 +47,8 @@ REVIEW_BLOCK_KINDS = {
     "streamreports": ("all", _l("Links to each stream’s published report")),
     "recommendations": ("all", _l("The review’s recommendations, with status")),
 }
-# Statuses of commitments and recommendations: the data stores the English label; the page shows its own.
+# The public wording of commitment and recommendation statuses, for every page that shows one (the data and
+# engage.models.COMMITMENT_STATUS_LABELS hold the staff's English).
 STATUS_LABELS = {"planned": _l("Planned"), "in_progress": _l("In progress"), "done": _l("Done"),
                  "not_proceeding": _l("Not proceeding")}
 TONE_LABELS = {"positive": _l("positive"), "neutral": _l("neutral"), "negative": _l("negative")}

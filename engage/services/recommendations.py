@@ -26,14 +26,9 @@ from engage.models import (
     ReviewTheme,
     User,
 )
+from engage.reporting.blocks import STATUS_LABELS  # noqa: F401 (the public wording; staff pages read it here too)
 from engage.services.audit import record_event
 
-STATUS_LABELS = {
-    "planned": _l("Planned"),
-    "in_progress": _l("In progress"),
-    "done": _l("Done"),
-    "not_proceeding": _l("Not proceeding"),
-}
 
 FIELD_LABELS = {
     "created": _l("Added"), "published": _l("Published"), "status": _l("Status"), "target_on": _l("Target date"),

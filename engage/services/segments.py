@@ -36,6 +36,7 @@ from engage.services.audit import record_event
 from engage.services.comments import latest_run
 
 IN_GROUP, NOT_IN_GROUP = "In this group", "Not in this group"
+CHANNEL_LABEL = "Channel (how people took part)"
 CHANNEL_FIELD = -1  # the pseudo field id under which a respondent's channel is kept in Unit.chosen
 NOTABLE_Q, NOTABLE_H = 0.05, 0.2
 
@@ -93,7 +94,7 @@ def dimensions(*, consultation: Consultation) -> list[Dimension]:
         else:
             found.append(Dimension(f"f{seg_field.id}", seg_field.label, seg_field.id,
                                    option_labels={o.id: o.label for o in seg_field.options}))
-    found.append(Dimension("channel", "Channel (how people took part)", CHANNEL_FIELD,
+    found.append(Dimension("channel", CHANNEL_LABEL, CHANNEL_FIELD,
                            option_labels={i: CHANNEL_LABELS.get(c, c) for i, c in enumerate(CHANNEL_VALUES)}))
     return found
 

@@ -190,3 +190,15 @@ def test_outside_a_request_blocks_stay_in_english(app):
         with force_locale("en"):
             html = str(render_block("themes", "all", report_data()))
     assert html.startswith("<!--engage-block en themes:all-->") and "Themes across all questions" in html
+
+
+def test_the_fixed_labels_are_exactly_the_words_the_data_is_built_with():
+    """The block renderer keeps its own copy of these English strings (it needs no database code): if the data
+    side renames one, this fails instead of a French page silently showing English again."""
+    from engage.models import CHANNEL_LABELS
+    from engage.reporting.blocks import _FIXED_LABELS
+    from engage.services.report_data import MULTIPLE_NOTE, NOT_STATED
+    from engage.services.segments import CHANNEL_LABEL, IN_GROUP, NOT_IN_GROUP
+
+    assert set(_FIXED_LABELS) == {NOT_STATED, MULTIPLE_NOTE, IN_GROUP, NOT_IN_GROUP, CHANNEL_LABEL,
+                                  *CHANNEL_LABELS.values()}

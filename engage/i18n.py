@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, format_date, format_number, get_locale, gettext
+from flask_babel import Babel, format_number, get_locale, gettext
 from markupsafe import Markup
 
 LANGUAGES = {"en": "English", "fr": "Français"}
@@ -144,20 +144,6 @@ def _remember_choice(response):
     return response
 
 
-def first_of_month(text: str, day, language: str) -> str:
-    """French writes the first of a month as an ordinal: "1er février 2027", not "1 février 2027"."""
-    if language == "fr" and getattr(day, "day", None) == 1 and text.startswith("1 "):
-        return "1er" + text[1:]
-    return text
-
-
-def long_date(day) -> str:
-    """A date written out in the page's language ("November 3, 2026", "3 novembre 2026"); empty for None."""
-    if not day:
-        return ""
-    return first_of_month(format_date(day, format="long"), day, current_language())
-
-
 def switch_url(language: str) -> str:
     """The current page in another language (keeps the other query arguments)."""
     args = request.args.to_dict(flat=False)
@@ -176,5 +162,7 @@ def init_app(app: Flask) -> None:
         offered_languages=offered_languages,
     )
     app.jinja_env.filters["translated"] = translate_stored
+    from engage.reporting.blocks import long_date  # one way to write a date, for pages and report files alike
+
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["number"] = format_number

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engage.extensions import db
-from engage.i18n import long_date
+from engage.reporting.blocks import long_date
 from engage.models import ConsultationStatus, Report, ReportVersion, Review, ReviewStatus
 from engage.programs.views import bp, review_or_404
 from engage.services import recommendations as recs

@@ -237,9 +237,10 @@ def long_date(day: str | dt.date | None) -> str:
         return f"{day:%B} {day.day}, {day.year}"
     from babel.dates import format_date
 
-    from engage.i18n import first_of_month
-
-    return first_of_month(format_date(day, format="long", locale=language), day, language)
+    text = format_date(day, format="long", locale=language)
+    if language == "fr" and day.day == 1 and text.startswith("1 "):
+        return "1er" + text[1:]  # French writes the first of a month as an ordinal: "1er février 2027"
+    return text
 
 
 def _cell(text: str, hidden: bool = False, *, numeric: bool = True) -> dict:

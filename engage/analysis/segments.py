@@ -29,8 +29,9 @@ _MISSING_SPELLINGS = frozenset(
      "rather not say", "not stated", "(not stated)", "declined", "decline to answer", "no answer", "-"}
 )
 SENTIMENT_LABELS = ("positive", "neutral", "negative")
-# The exact bounds audit solves two small linear programmes per hidden count; past this
-# many hidden counts it is skipped and the per-relation and linear-algebra checks stand alone.
+# The whole-number bounds audit solves two small linear programmes per hidden count; past this many
+# hidden counts only the affine-hull audit runs (a few programmes, whatever the size), which is
+# exact for the bounds themselves and misses only a range narrower than one.
 _LP_AUDIT_MAX = 120
 _SEP = " × "
 
@@ -240,27 +241,144 @@ def _suppress(
             # pinned by a chain of relations (a bridge between two blocks), or by
             # non-negativity around a cycle of hidden zeros: first the cheap linear
             # test, then bounds by linear programming over the whole table.
-            pinned = _determined(relations, unknown) or _pinned(values, relations, unknown, upper, hidden)
+            pinned = _audit(values, relations, unknown, upper, hidden)
+            touched: set[Key] = set()  # relations widened this round: one new hidden cell each
             for key in pinned:
                 if key in given_up:
                     continue
-                around = [(members, total) for members, total in relations if key in members or key == total]
-                options = [m for members, _ in around for m in members if m not in hidden and m not in frozen]
-                options = options or [total for _, total in around if _hideable(total, hidden, frozen)]
+                around = [i for i, (members, total) in enumerate(relations) if key in members or key == total]
+                if touched.intersection(around):
+                    continue  # a cell hidden beside it this round may free it already: audit again first
+                options = [m for i in around for m in relations[i][0] if m not in hidden and m not in frozen]
+                options = options or [relations[i][1] for i in around if _hideable(relations[i][1], hidden, frozen)]
                 # Pinned through a longer chain: widen to the cell's own row, then the table.
                 shown = [k for k in values if k not in hidden and k not in frozen]
                 options = options or [k for k in shown if k[1] == key[1]] or shown
                 if not options:
                     given_up.add(key)  # nothing left to hide around it: it follows from the totals
                     continue
-                hidden.add(min(options, key=lambda m: (values[m] == 0, values[m], repr(m))))
+                choice = min(options, key=lambda m: (values[m] == 0, values[m], repr(m)))
+                hidden.add(choice)
+                touched.update(i for i, (members, total) in enumerate(relations) if choice in members or choice == total)
                 changed = True
-                break
     return hidden
 
 
 def _hideable(total: Key | int, hidden: set[Key], frozen: set[Key]) -> bool:
     return not isinstance(total, int) and total not in hidden and total not in frozen
+
+
+def _audit(
+    values: Mapping[Key, int],
+    relations: Sequence[Relation],
+    unknown: set[Key],
+    upper: Mapping[Key, Key],
+    hidden: set[Key],
+) -> list[Key]:
+    """Hidden keys that the published figures fix to one value, by whichever check applies.
+
+    The affine-hull check scales to any table size and is exact for the continuous bounds; the
+    per-count linear programmes add the whole-number rounding, where they are affordable.
+    """
+    pinned = _affine_pinned(values, relations, unknown, upper, hidden)
+    if pinned is None:  # the solver failed: fall back to the equations alone
+        pinned = _determined(relations, unknown)
+    return pinned or _pinned(values, relations, unknown, upper, hidden)
+
+
+def _affine_pinned(
+    values: Mapping[Key, int],
+    relations: Sequence[Relation],
+    unknown: set[Key],
+    upper: Mapping[Key, Key],
+    hidden: set[Key],
+) -> list[Key] | None:
+    """Hidden keys that the relations and 0 <= count <= its bound fix exactly, however many there are.
+
+    The possible hidden counts form a polytope. A count is fixed when it is constant on the polytope's
+    affine hull, which the equations cut out together with the bounds that every possible table meets
+    with equality (the implicit equalities: for example "these counts are all zero", which is how a
+    total that equals the sum of other rows' sizes gives a small cell away). Those bounds are found by
+    a few linear programmes that push every bound's slack up at once; a bound left at zero slack when
+    nothing more can be gained holds with equality everywhere. Returns None if the solver fails.
+    """
+    import numpy as np
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix, hstack, identity, vstack
+
+    unknowns = sorted({key for members, total in relations for key in (*members, total) if key in unknown}, key=repr)
+    if not unknowns:
+        return []
+    m = len(unknowns)
+    column = {key: j for j, key in enumerate(unknowns)}
+    eq_rows, eq_cols, eq_vals, b_eq = [], [], [], []
+    for members, total in relations:
+        entries: dict[int, float] = {}
+        rhs = float(total) if isinstance(total, int) else 0.0
+        if not isinstance(total, int):
+            if total in column:
+                entries[column[total]] = entries.get(column[total], 0.0) - 1.0
+            else:
+                rhs = float(values[total])
+        for key in members:
+            if key in column:
+                entries[column[key]] = entries.get(column[key], 0.0) + 1.0
+            else:
+                rhs -= values[key]  # shown, or hidden but known to be zero
+        entries = {j: c for j, c in entries.items() if c}
+        if entries:
+            for j, c in entries.items():
+                eq_rows.append(len(b_eq))
+                eq_cols.append(j)
+                eq_vals.append(c)
+            b_eq.append(rhs)
+    # Bounds as rows g.x <= h: every count >= 0, and at most its row's size (shown, or hidden itself).
+    g_rows, g_cols, g_vals, h = [], [], [], []
+
+    def bound(entries, limit):
+        for j, c in entries:
+            g_rows.append(len(h))
+            g_cols.append(j)
+            g_vals.append(c)
+        h.append(limit)
+
+    for key, j in column.items():
+        bound([(j, -1.0)], 0.0)
+        cap = upper.get(key)
+        if cap is None:
+            continue
+        if cap in column:
+            bound([(j, 1.0), (column[cap], -1.0)], 0.0)
+        elif cap not in unknown and cap in values:
+            bound([(j, 1.0)], float(values[cap]))
+    k = len(h)
+    g = coo_matrix((g_vals, (g_rows, g_cols)), shape=(k, m)).tocsr()
+    a_eq = coo_matrix((eq_vals, (eq_rows, eq_cols)), shape=(len(b_eq), m)).tocsr() if b_eq else None
+    # Variables: the m counts (free; the rows above bound them) and one slack per bound, 0 <= s <= 1.
+    a_ub = hstack([g, identity(k, format="csr")], format="csr")
+    a_eq_full = hstack([a_eq, coo_matrix((len(b_eq), k))], format="csr") if a_eq is not None else None
+    undecided = np.ones(k, dtype=bool)
+    while undecided.any():
+        objective = np.concatenate([np.zeros(m), -undecided.astype(float)])
+        bounds = [(None, None)] * m + [(0.0, 1.0 if u else 0.0) for u in undecided]
+        result = linprog(objective, A_ub=a_ub, b_ub=np.array(h), A_eq=a_eq_full,
+                         b_eq=np.array(b_eq) if b_eq else None, bounds=bounds, method="highs")
+        if result.status != 0:
+            return None
+        slack = result.x[m:]
+        loose = undecided & (slack > 1e-7)
+        if not loose.any():
+            break
+        undecided &= ~loose
+    tight = g[np.flatnonzero(undecided)] if undecided.any() else None
+    parts = [p for p in (a_eq, tight) if p is not None and p.shape[0]]
+    if not parts:
+        return []
+    system = vstack(parts).toarray()
+    _, singular, vt = np.linalg.svd(system, full_matrices=False)
+    basis = vt[singular > 1e-9 * max(1.0, singular.max())]
+    projection = (basis**2).sum(axis=0)
+    return [key for key, norm in zip(unknowns, projection) if norm > 1 - 1e-7]
 
 
 def _pinned(

@@ -628,6 +628,7 @@ def build_draft(*, report: Report, consultation: Consultation | None, user: User
                                      facts_at_save=section.facts_at_save if section.edited else {},
                                      approved_texts=approved)
         sections.append({"key": section.key, "title": section.title, "html": render_section(body, data, fact_map)})
+    problems += version_problems(report, data)
     pending = db.session.scalar(select(func.count()).select_from(ReportQuote).where(
         ReportQuote.report_id == report.id, ReportQuote.status == QuoteStatus.PROPOSED.value)) or 0
     slug = consultation.slug if consultation is not None else data["review"]["slug"]
@@ -635,6 +636,34 @@ def build_draft(*, report: Report, consultation: Consultation | None, user: User
                         corrections=_corrections(report),
                         language=source_language(consultation) if consultation is not None else DEFAULT_LANGUAGE)
     return Draft(document, problems, pending)
+
+
+def version_problems(report: Report, data: dict) -> list[Problem]:
+    """One blocking problem per earlier version that, subtracted from this data, shows fewer than the minimum."""
+    from engage.reporting.versions import small_changes
+
+    minimum = max(data.get("public_min") or 0, data.get("identity_min") or 0)
+    problems = []
+    for version in sorted(report.versions, key=lambda v: v.number):
+        changes = small_changes(version.data or {}, data, minimum)
+        if not changes:
+            continue
+        first = changes[0]
+        if first.derived:
+            figure = _("%(figure)s changed by %(change)s (worked out from its table's total and other rows)",
+                       figure=first.label, change=f"{first.difference:+d}")
+        else:
+            figure = _("%(figure)s went from %(before)s to %(after)s", figure=first.label, before=first.before,
+                       after=first.after)
+        message = ngettext(
+            "Anyone could subtract version %(number)s from this one and learn about fewer than %(minimum)s people: "
+            "%(figure)s. Publish when the change is at least %(minimum)s, or leave the published version as it is.",
+            "Anyone could subtract version %(number)s from this one and learn about fewer than %(minimum)s people: "
+            "%(figure)s, and %(num)d more figures like it. Publish when every change is at least %(minimum)s, or "
+            "leave the published version as it is.",
+            len(changes), number=version.number, minimum=minimum, figure=figure)
+        problems.append(Problem("", message))
+    return problems
 
 
 def draft_document(report: Report) -> Document:

@@ -202,6 +202,26 @@ def test_a_correction_is_a_new_public_version_with_a_public_note(app, client, co
     assert len(actions) == 2
 
 
+def test_a_version_that_would_give_a_few_late_responses_away_is_refused(app, client, consultation_id, reviewer,
+                                                                       publisher):
+    """Every published version stays public, so version 2 minus version 1 must not describe a small group."""
+    assert _publish(reviewer, publisher).status_code == 303
+    late = ("Tickets for small things are unfair.", "paper", {"role": ["Student"]}, ["Tickets"])
+    add_responses(app, consultation_id, [late] * 3)
+    page = reviewer.get(overview()).get_data(as_text=True)
+    assert "Anyone could subtract version 1 from this one" in page and "people went from 47 to 50" in page
+    post(reviewer, f"{overview()}/submit", form_page=overview())
+    assert "Fix 1 problem first" in reviewer.get(overview()).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Report)).status == "published"
+    # Once every group changed by at least the public minimum (10), the new version can go out.
+    add_responses(app, consultation_id, [late] * 7 + [("Safe.", "online", {"role": ["Teacher"]}, ["Safety"])] * 10)
+    assert "Anyone could subtract" not in reviewer.get(overview()).get_data(as_text=True)
+    assert _publish(reviewer, publisher, note="Twenty late responses.").status_code == 303
+    assert "We heard from 67 people" in client.get(f"/c/{SLUG}/report").get_data(as_text=True)
+    assert "We heard from 47 people" in client.get(f"/c/{SLUG}/report/v1").get_data(as_text=True)
+
+
 def test_commitments_link_themes_date_status_changes_and_need_a_reason_to_stop(app, client, consultation_id,
                                                                                reviewer, publisher):
     with app.app_context():

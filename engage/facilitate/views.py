@@ -108,7 +108,7 @@ def map_spreadsheet(slug: str, token: str):
             else:
                 db.session.commit()
                 discard_upload(token)
-                flash(_imported_message(result), "info")
+                flash(_imported_message(result, "responses"), "info")
                 return redirect(url_for("facilitate.show_consultation", slug=slug), code=303)
     status = 422 if preview and preview.problems else 200
     return render_template("facilitate/map_spreadsheet.html", consultation=consultation, header=header, targets=targets,
@@ -124,9 +124,16 @@ def _readable(read):
         abort(404)
 
 
-def _imported_message(result: imports.ImportResult) -> str:
-    imported = ngettext("Imported %(count)s comment.", "Imported %(count)s comments.", result.added,
-                        count=format_number(result.added))
+def _imported_message(result: imports.ImportResult, kind: str = "comments") -> str:
+    """What was added, counted as the facilitator sees it: a spreadsheet row is one person's response (with any
+    number of comments, or none), an email is one email, and a session's notes are comments."""
+    count = format_number(result.added)
+    if kind == "responses":
+        imported = ngettext("Imported %(count)s response.", "Imported %(count)s responses.", result.added, count=count)
+    elif kind == "emails":
+        imported = ngettext("Imported %(count)s email.", "Imported %(count)s emails.", result.added, count=count)
+    else:
+        imported = ngettext("Imported %(count)s comment.", "Imported %(count)s comments.", result.added, count=count)
     if not result.skipped:
         return imported
     return imported + " " + ngettext("%(count)s already imported was skipped.", "%(count)s already imported were skipped.",
@@ -214,7 +221,7 @@ def preview_email(slug: str, token: str):
                                              user=current_user, today=dt.date.today())
         db.session.commit()
         discard_upload(token)
-        flash(_imported_message(result), "info")
+        flash(_imported_message(result, "emails"), "info")
         return redirect(url_for("facilitate.show_consultation", slug=slug), code=303)
     return render_template("facilitate/preview_email.html", consultation=consultation, preview=preview,
                            filename=filename, token=token), 422 if preview.problems else 200

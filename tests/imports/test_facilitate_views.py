@@ -26,7 +26,7 @@ def test_spreadsheet_upload_map_preview_import(app, client, login_as, consultati
     assert preview.status_code == 422 and "Row 3, column 2 (feel)" in html and "Import 2 rows" not in html
     imported = client.post(map_url, data={"csrf_token": token, "channel": "paper", "map-text": "Text", "action": "import"})
     assert imported.status_code == 303
-    assert "Imported 2 comments." in client.get(imported.headers["Location"]).get_data(as_text=True)
+    assert "Imported 2 responses." in client.get(imported.headers["Location"]).get_data(as_text=True)
     assert count_rows(app)["responses"] == 2
     assert client.get(map_url).status_code == 404  # the uploaded file is deleted after the import
 

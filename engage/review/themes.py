@@ -30,6 +30,7 @@ def _board(consultation, *, add_form=None, import_form=None, status=200):
         "review/themes_board.html", consultation=consultation, rows=rows, total=total,
         add_form=add_form or ThemeForm(formdata=None, prefix="add"), import_form=import_form or ImportForm(formdata=None),
         action_form=ActionForm(), move_form=MoveForm(formdata=None),
+        deleted=service.deleted_themes(consultation_id=consultation.id),
     ), status
 
 
@@ -178,8 +179,28 @@ def delete_theme(slug: str, theme_id: int):
     if ActionForm().validate_on_submit():
         service.archive_theme(theme=theme, user=current_user)
         db.session.commit()
-        flash(_("Deleted “%(name)s”. Its codes are kept with it in the archive.", name=theme.name), "info")
+        flash(_("Deleted “%(name)s”. Its codes are kept with it, and “Deleted themes” below can bring it back.",
+                name=theme.name), "info")
     return redirect(url_for("review.show_theme_board", slug=slug), code=303)
+
+
+@bp.route("/<slug>/themes/<int:theme_id>/restore", methods=["POST"])
+def restore_theme(slug: str, theme_id: int):
+    consultation = consultation_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        flash(_("The page had expired, so nothing was restored. Try again."), "warning")
+        return redirect(url_for("review.show_theme_board", slug=slug, _anchor="deleted"), code=303)
+    try:
+        theme = service.restore_theme(consultation_id=consultation.id, theme_id=theme_id, user=current_user)
+    except ThemeError as error:
+        db.session.rollback()
+        flash(str(error) + " " + _("Rename that theme first, then restore this one."), "warning")
+        return redirect(url_for("review.show_theme_board", slug=slug, _anchor="deleted"), code=303)
+    if theme is None:
+        abort(404)
+    db.session.commit()
+    flash(_("Restored “%(name)s” with its codes, at the end of the board.", name=theme.name), "info")
+    return redirect(url_for("review.show_theme_board", slug=slug, _anchor=f"theme-{theme.id}"), code=303)
 
 
 @bp.route("/<slug>/themes/<int:theme_id>/move", methods=["POST"])

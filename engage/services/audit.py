@@ -36,7 +36,7 @@ ACTION_LABELS = {
     "import_file": _l("Imported a file"), "import_codebook": _l("Imported a codebook"),
     "start_analysis": _l("Started an analysis run"), "restart_analysis": _l("Restarted an analysis run"),
     "adopt_run_themes": _l("Adopted an analysis run’s themes"),
-    "add_theme": _l("Added a theme"), "update_theme": _l("Changed a theme"), "archive_theme": _l("Archived a theme"),
+    "add_theme": _l("Added a theme"), "update_theme": _l("Changed a theme"), "archive_theme": _l("Archived a theme"), "restore_theme": _l("Restored a deleted theme"),
     "merge_themes": _l("Merged themes"), "split_theme": _l("Split a theme"), "move_theme": _l("Moved a theme"),
     "code_comment": _l("Coded a comment"), "accept_suggestions": _l("Accepted suggested codes"),
     "reject_suggestions": _l("Rejected suggested codes"),

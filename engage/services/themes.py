@@ -351,6 +351,31 @@ def archive_theme(*, theme: Theme, user: User | None) -> Theme:
     return theme
 
 
+def deleted_themes(*, consultation_id: int) -> list[Theme]:
+    """Themes deleted from the board (not merged into another), most recently deleted first: they can come back."""
+    return list(db.session.scalars(
+        select(Theme).where(Theme.consultation_id == consultation_id, Theme.archived_at.is_not(None),
+                            Theme.merged_into_id.is_(None))
+        .order_by(Theme.archived_at.desc(), Theme.id.desc())
+    ))
+
+
+def restore_theme(*, consultation_id: int, theme_id: int, user: User | None) -> Theme | None:
+    """Undo a delete: the theme returns to the end of the board with the codes it kept. None if there is no such
+    deleted theme (a merged theme's codes now belong to another theme, so merges are not undone here)."""
+    theme = db.session.get(Theme, theme_id)
+    if (theme is None or theme.consultation_id != consultation_id or theme.archived_at is None
+            or theme.merged_into_id is not None):
+        return None
+    _check_name(consultation_id, theme.name)
+    begin_write()
+    theme.archived_at, theme.position = None, _next_position(consultation_id)
+    db.session.flush()
+    record_event(actor=user, action="restore_theme", target_type="theme", target_id=theme.id)
+    db.session.flush()
+    return theme
+
+
 def move_theme(*, theme: Theme, user: User | None, direction: str) -> Theme:
     """Move a theme one place up or down on the board."""
     if direction not in ("up", "down"):

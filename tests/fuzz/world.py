@@ -91,6 +91,7 @@ def build_world(app, make_consultation, make_user) -> World:
 def _services_world(app, ids, fuzzer_id, other_id, third_id) -> World:
     from engage.facilitate.uploads import save_upload
     from engage.services import accounts, analysis_runs, double_coding, engagement_sessions, flags, quotes, reports
+    from engage.services import themes as themes_service
 
     consultation = db.session.get(Consultation, ids[MAIN])
     consultation.languages = ["en", "fr"]  # so its French wording page exists
@@ -99,6 +100,10 @@ def _services_world(app, ids, fuzzer_id, other_id, third_id) -> World:
     answers = db.session.scalars(select(Answer).join(Answer.response).where(
         Answer.text.is_not(None), Answer.response.has(consultation_id=consultation.id)).order_by(Answer.text)).all()
     themes = db.session.scalars(select(Theme).where(Theme.consultation_id == consultation.id)).all()
+
+    # A theme deleted from the board, so its Restore button is on a page.
+    themes_service.archive_theme(
+        theme=themes_service.add_theme(consultation=consultation, user=fuzzer, name="Deleted by the team"), user=fuzzer)
 
     invitee = accounts.create_user(email="invited@example.org", roles=["reviewer"])
     invite_token = accounts.invite_user(user=invitee)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engage.extensions import db
-from engage.models import AnalysisRun, AuditEvent, Code, Consultation, SampleCoding, Suggestion, Theme, User
+from engage.models import AnalysisRun, Answer, AuditEvent, Code, Consultation, SampleCoding, Suggestion, Theme, User
 from engage.services import analysis_runs, codebook_files
 from engage.services import themes as service
 from engage.services.demo import seed_demo
@@ -229,6 +229,37 @@ def test_delete_archives_and_reorder_moves(app, client, demo, login_as):
         assert db.session.get(Theme, ids[0]).archived_at is not None
         assert count(AuditEvent, AuditEvent.action == "archive_theme") == 1
     assert client.get(f"/review/sro-review/themes/{ids[0]}").status_code == 404
+
+
+def test_a_deleted_theme_comes_back_with_its_codes_and_a_merged_one_is_not_offered(app, client, demo, login_as):
+    ids = [add(app, demo, name) for name in ("One", "Two", "Three")]
+    with app.app_context():
+        answer_id = db.session.scalar(select(Answer.id).where(Answer.text.is_not(None)).limit(1))
+        db.session.add(Code(answer_id=answer_id, theme_id=ids[0]))
+        db.session.commit()
+    login_as("reviewer")
+    token = hidden_inputs(client.get("/review/sro-review/themes").get_data(as_text=True))["csrf_token"]
+    client.post(f"/review/sro-review/themes/{ids[0]}/delete", data={"csrf_token": token})
+    client.post(f"/review/sro-review/themes/{ids[1]}/merge", data={"csrf_token": token, "target": str(ids[2])})
+    board = client.get("/review/sro-review/themes").get_data(as_text=True)
+    assert "Deleted themes" in board and f"/themes/{ids[0]}/restore" in board
+    assert f"/themes/{ids[1]}/restore" not in board  # merged: its codes now belong to "Three"
+    assert client.post(f"/review/sro-review/themes/{ids[1]}/restore", data={"csrf_token": token}).status_code == 404
+    # A theme added meanwhile under the same name blocks the restore, with a message, and changes nothing.
+    clash = add(app, demo, "one")
+    response = client.post(f"/review/sro-review/themes/{ids[0]}/restore", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert "There is already a theme called" in client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Theme, ids[0]).archived_at is not None
+        db.session.get(Theme, clash).name = "One, newer"
+        db.session.commit()
+    assert client.post(f"/review/sro-review/themes/{ids[0]}/restore", data={"csrf_token": token}).status_code == 303
+    with app.app_context():
+        assert [t.name for t in service.active_themes(consultation_id=demo)] == ["Three", "One, newer", "One"]
+        assert db.session.scalar(select(Code.theme_id).where(Code.answer_id == answer_id)) == ids[0]
+        assert count(AuditEvent, AuditEvent.action == "restore_theme") == 1
+    assert "Deleted themes" not in client.get("/review/sro-review/themes").get_data(as_text=True)
 
 
 def test_add_theme_by_hand_and_refuse_duplicates(app, client, demo, login_as):

@@ -56,13 +56,17 @@ def _identity(item: Mapping, index: int) -> str:
     for key in _IDENTITY:
         if item.get(key) not in (None, ""):
             return f"{key}={item[key]}"
-    return f"#{index}"
+    # No id: the item's own words name it (a difference is its group and feature), else its position.
+    words = sorted(f"{k}={v}" for k, v in item.items() if isinstance(v, str) and v)
+    return "; ".join(words) if words else f"#{index}"
 
 
 def _walk(node, path: Path, names: tuple[str, ...]) -> Iterator[tuple[Path, tuple[str, ...], str, object]]:
     """Yield (path, names of the enclosing things, key, value) for every scalar under ``node``."""
     if isinstance(node, Mapping):
         own = next((str(node[k]) for k in _NAMES if isinstance(node.get(k), str) and node[k]), None)
+        if own is None and isinstance(node.get("group"), str):  # a difference: its group and what it is about
+            own = " · ".join(str(node[k]) for k in ("group", "feature") if isinstance(node.get(k), str))
         here = names + ((own,) if own else ())
         for key, value in node.items():
             if key in _SKIP:
@@ -115,7 +119,7 @@ def small_changes(before: Mapping, after: Mapping, minimum: int) -> list[Change]
     hidden in either version whose change follows from the table's total and its other rows. A row that is
     new in ``after`` was zero before, as the earlier version's readers saw.
     """
-    old, _ = counts(before)
+    old, old_labels = counts(before)
     new, labels = counts(after)
     found: list[Change] = []
     for path, value in new.items():
@@ -143,6 +147,6 @@ def small_changes(before: Mapping, after: Mapping, minimum: int) -> list[Change]
             change = (new[total] - old[total]) - known
             if 0 < abs(change) < minimum:
                 row = unknown[0]
-                label = labels.get(row) or counts(before)[1].get(row, "?")
+                label = labels.get(row) or old_labels.get(row, "?")
                 found.append(Change(label, 0, change, derived=True))
     return found

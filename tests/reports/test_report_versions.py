@@ -63,3 +63,12 @@ def test_counts_skip_ids_minimums_and_method_figures():
     assert all(path[-1] in {"n", "respondents", "total"} for path in found)
     assert not any(path[0] == "method" for path in found)
     assert labels[("themes", "id=1", "n")] == "Safety"
+
+
+def test_items_without_an_id_are_matched_by_their_words_not_their_place():
+    differences = [{"group": "Students", "feature": "Fear", "group_n": 120, "rest_n": 240},
+                   {"group": "Teachers", "feature": "Safety", "group_n": 60, "rest_n": 300}]
+    before = {"public_min": 10, "differences": differences}
+    after = {"public_min": 10, "differences": [dict(differences[1]), dict(differences[0], group_n=123, rest_n=240)]}
+    assert [(c.label, c.before, c.after) for c in small_changes(before, after, 10)] == [
+        ("Students · Fear › group size", 120, 123)]

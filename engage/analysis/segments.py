@@ -286,6 +286,37 @@ def _audit(
     return pinned or _pinned(values, relations, unknown, upper, hidden)
 
 
+def _equations(
+    values: Mapping[Key, int], relations: Sequence[Relation], unknown: set[Key]
+) -> tuple[list[Key], list[dict[int, float]], list[float]]:
+    """The relations as equations over the hidden unknowns: (unknowns, rows of column -> coefficient, right sides).
+
+    Shown counts, and hidden ones known to be zero, move to the right-hand side; a relation with no
+    unknown left is dropped.
+    """
+    unknowns = sorted({key for members, total in relations for key in (*members, total) if key in unknown}, key=repr)
+    column = {key: j for j, key in enumerate(unknowns)}
+    rows, rhs_all = [], []
+    for members, total in relations:
+        entries: dict[int, float] = {}
+        rhs = float(total) if isinstance(total, int) else 0.0
+        if not isinstance(total, int):
+            if total in column:
+                entries[column[total]] = -1.0
+            else:
+                rhs = float(values[total])
+        for key in members:
+            if key in column:
+                entries[column[key]] = entries.get(column[key], 0.0) + 1.0
+            else:
+                rhs -= values[key]
+        entries = {j: c for j, c in entries.items() if c}
+        if entries:
+            rows.append(entries)
+            rhs_all.append(rhs)
+    return unknowns, rows, rhs_all
+
+
 def _affine_pinned(
     values: Mapping[Key, int],
     relations: Sequence[Relation],
@@ -306,32 +337,14 @@ def _affine_pinned(
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix, hstack, identity, vstack
 
-    unknowns = sorted({key for members, total in relations for key in (*members, total) if key in unknown}, key=repr)
+    unknowns, equations, b_eq = _equations(values, relations, unknown)
     if not unknowns:
         return []
     m = len(unknowns)
     column = {key: j for j, key in enumerate(unknowns)}
-    eq_rows, eq_cols, eq_vals, b_eq = [], [], [], []
-    for members, total in relations:
-        entries: dict[int, float] = {}
-        rhs = float(total) if isinstance(total, int) else 0.0
-        if not isinstance(total, int):
-            if total in column:
-                entries[column[total]] = entries.get(column[total], 0.0) - 1.0
-            else:
-                rhs = float(values[total])
-        for key in members:
-            if key in column:
-                entries[column[key]] = entries.get(column[key], 0.0) + 1.0
-            else:
-                rhs -= values[key]  # shown, or hidden but known to be zero
-        entries = {j: c for j, c in entries.items() if c}
-        if entries:
-            for j, c in entries.items():
-                eq_rows.append(len(b_eq))
-                eq_cols.append(j)
-                eq_vals.append(c)
-            b_eq.append(rhs)
+    eq_rows = [i for i, entries in enumerate(equations) for _ in entries]
+    eq_cols = [j for entries in equations for j in entries]
+    eq_vals = [c for entries in equations for c in entries.values()]
     # Bounds as rows g.x <= h: every count >= 0, and at most its row's size (shown, or hidden itself).
     g_rows, g_cols, g_vals, h = [], [], [], []
 
@@ -393,27 +406,16 @@ def _pinned(
     import numpy as np
     from scipy.optimize import linprog
 
-    unknowns = sorted({key for members, total in relations for key in (*members, total) if key in unknown}, key=repr)
+    unknowns, equations, b_eq = _equations(values, relations, unknown)
     if not unknowns or len(unknowns) > _LP_AUDIT_MAX:
         return []
     column = {key: j for j, key in enumerate(unknowns)}
-    a_eq, b_eq = [], []
-    for members, total in relations:
+    a_eq = []
+    for entries in equations:
         row = np.zeros(len(unknowns))
-        rhs = float(total) if isinstance(total, int) else 0.0
-        if not isinstance(total, int):
-            if total in unknown:
-                row[column[total]] = -1.0
-            else:
-                rhs = float(values[total])
-        for key in members:
-            if key in unknown:
-                row[column[key]] = 1.0
-            else:
-                rhs -= values[key]  # shown, or hidden but known to be zero
-        if row.any():
-            a_eq.append(row)
-            b_eq.append(rhs)
+        for j, c in entries.items():
+            row[j] = c
+        a_eq.append(row)
     a_ub, b_ub, bounds = [], [], []
     largest = max(values.values(), default=0)
     for key in unknowns:

@@ -434,14 +434,30 @@ def _pinned(
     options = {"A_eq": np.array(a_eq) if a_eq else None, "b_eq": np.array(b_eq) if b_eq else None,
                "A_ub": np.array(a_ub) if a_ub else None, "b_ub": np.array(b_ub) if b_ub else None,
                "bounds": bounds, "method": "highs"}
+    # The true counts are one possible table, so a count is pinned exactly when no possible table puts it a
+    # whole unit or more away from its true value. Every solution the solver returns is a possible table:
+    # whatever it moves by a unit or more is free, and needs no programmes of its own.
+    truth = np.array([values[key] for key in unknowns], dtype=float)
+    free = np.zeros(len(unknowns), dtype=bool)
+
+    def solve(objective):
+        result = linprog(objective, **options)
+        if result.status == 0:
+            free[np.abs(result.x - truth) >= 1 - 1e-7] = True
+        return result
+
+    solve(-np.ones(len(unknowns)))
+    solve(np.ones(len(unknowns)))
     for j, key in enumerate(unknowns):
+        if free[j]:
+            continue
         objective = np.zeros(len(unknowns))
         objective[j] = 1.0
-        low = linprog(objective, **options)
-        high = linprog(-objective, **options)
-        if low.status != 0 or high.status != 0:
+        high = solve(-objective)
+        if free[j]:
             continue
-        if math.ceil(low.fun - 1e-7) >= math.floor(-high.fun + 1e-7):
+        low = solve(objective)
+        if not free[j] and low.status == 0 and high.status == 0:
             pinned.append(key)
     return pinned
 

@@ -43,13 +43,12 @@ class Change:
         return self.after - self.before
 
 
-def _key_word(key: str) -> str:
-    """What a count is, for the message (a group's own count needs no word: its group is named)."""
-    words = {"respondents": _("people"), "participants": _("participants"), "total": _("total"),
-             "comments": _("comments"), "sessions": _("sessions"), "session_comments": _("comments from sessions"),
-             "group_n": _("group size"), "rest_n": _("everyone else"), "positive": _("positive"),
-             "neutral": _("neutral"), "negative": _("negative")}
-    return words.get(key, "")
+def _key_words() -> dict[str, str]:
+    """What each count is, for the message (a group's own count, "n", needs no word: its group is named)."""
+    return {"respondents": _("people"), "participants": _("participants"), "total": _("total"),
+            "comments": _("comments"), "sessions": _("sessions"), "session_comments": _("comments from sessions"),
+            "group_n": _("group size"), "rest_n": _("everyone else"), "positive": _("positive"),
+            "neutral": _("neutral"), "negative": _("negative")}
 
 
 def _identity(item: Mapping, index: int) -> str:
@@ -86,11 +85,12 @@ def counts(data: Mapping) -> tuple[dict[Path, int | None], dict[Path, str]]:
     None where it is hidden, and a readable label for each."""
     found: dict[Path, int | None] = {}
     labels: dict[Path, str] = {}
+    words = _key_words()
     for path, names, key, value in _walk(data, (), ()):
         if key not in COUNT_KEYS or isinstance(value, bool) or not (value is None or isinstance(value, int)):
             continue
         found[path] = value
-        labels[path] = " › ".join(part for part in (*names, _key_word(key)) if part) or key
+        labels[path] = " › ".join(part for part in (*names, words.get(key, "")) if part) or key
     return found, labels
 
 

@@ -239,8 +239,7 @@ def _suppress(
         if not changed:
             # Each relation alone is safe; check them together. A hidden cell can be
             # pinned by a chain of relations (a bridge between two blocks), or by
-            # non-negativity around a cycle of hidden zeros: first the cheap linear
-            # test, then bounds by linear programming over the whole table.
+            # non-negativity (other cells forced to zero or to their row's size).
             pinned = _audit(values, relations, unknown, upper, hidden)
             touched: set[Key] = set()  # relations widened this round: one new hidden cell each
             for key in pinned:
@@ -280,9 +279,9 @@ def _audit(
     The affine-hull check scales to any table size and is exact for the continuous bounds; the
     per-count linear programmes add the whole-number rounding, where they are affordable.
     """
-    pinned = _affine_pinned(values, relations, unknown, upper, hidden)
+    pinned = _affine_pinned(values, relations, unknown, upper)
     if pinned is None:  # the solver failed: fall back to the equations alone
-        pinned = _determined(relations, unknown)
+        pinned = _determined(values, relations, unknown)
     return pinned or _pinned(values, relations, unknown, upper, hidden)
 
 
@@ -322,7 +321,6 @@ def _affine_pinned(
     relations: Sequence[Relation],
     unknown: set[Key],
     upper: Mapping[Key, Key],
-    hidden: set[Key],
 ) -> list[Key] | None:
     """Hidden keys that the relations and 0 <= count <= its bound fix exactly, however many there are.
 
@@ -387,7 +385,14 @@ def _affine_pinned(
     parts = [p for p in (a_eq, tight) if p is not None and p.shape[0]]
     if not parts:
         return []
-    system = vstack(parts).toarray()
+    return _fixed(unknowns, vstack(parts).toarray())
+
+
+def _fixed(unknowns: list[Key], system) -> list[Key]:
+    """The unknowns that the homogeneous ``system`` (one row per equation) fixes: x_i is fixed exactly when
+    the unit vector e_i lies in the system's row space."""
+    import numpy as np
+
     _, singular, vt = np.linalg.svd(system, full_matrices=False)
     basis = vt[singular > 1e-9 * max(1.0, singular.max())]
     projection = (basis**2).sum(axis=0)
@@ -410,12 +415,7 @@ def _pinned(
     if not unknowns or len(unknowns) > _LP_AUDIT_MAX:
         return []
     column = {key: j for j, key in enumerate(unknowns)}
-    a_eq = []
-    for entries in equations:
-        row = np.zeros(len(unknowns))
-        for j, c in entries.items():
-            row[j] = c
-        a_eq.append(row)
+    a_eq = _dense(equations, len(unknowns))
     a_ub, b_ub, bounds = [], [], []
     largest = max(values.values(), default=0)
     for key in unknowns:
@@ -431,7 +431,7 @@ def _pinned(
         else:
             bounds.append((0, largest))
     pinned = []
-    options = {"A_eq": np.array(a_eq) if a_eq else None, "b_eq": np.array(b_eq) if b_eq else None,
+    options = {"A_eq": a_eq if len(a_eq) else None, "b_eq": np.array(b_eq) if b_eq else None,
                "A_ub": np.array(a_ub) if a_ub else None, "b_ub": np.array(b_ub) if b_ub else None,
                "bounds": bounds, "method": "highs"}
     # The true counts are one possible table, so a count is pinned exactly when no possible table puts it a
@@ -462,34 +462,23 @@ def _pinned(
     return pinned
 
 
-def _determined(relations: Sequence[Relation], hidden: set[Key]) -> list[Key]:
-    """Hidden keys that the relations, taken together as linear equations, fix exactly.
+def _determined(values: Mapping[Key, int], relations: Sequence[Relation], unknown: set[Key]) -> list[Key]:
+    """Hidden keys that the relations, taken together as linear equations, fix exactly (no bounds used)."""
+    unknowns, equations, _ = _equations(values, relations, unknown)
+    if not equations:
+        return []
+    return _fixed(unknowns, _dense(equations, len(unknowns)))
 
-    x_i is fixed exactly when the unit vector e_i lies in the row space of the system
-    restricted to the hidden unknowns.
-    """
+
+def _dense(equations: list[dict[int, float]], width: int):
+    """Equations as ``_equations`` gives them, as a dense matrix (one row each)."""
     import numpy as np
 
-    unknowns = sorted({key for members, total in relations for key in (*members, total) if key in hidden}, key=repr)
-    if not unknowns:
-        return []
-    column = {key: j for j, key in enumerate(unknowns)}
-    rows = []
-    for members, total in relations:
-        row = np.zeros(len(unknowns))
-        for key in members:
-            if key in hidden:
-                row[column[key]] = 1.0
-        if not isinstance(total, int) and total in hidden:
-            row[column[total]] = -1.0
-        if row.any():
-            rows.append(row)
-    if not rows:
-        return []
-    _, singular, vt = np.linalg.svd(np.array(rows), full_matrices=False)
-    basis = vt[singular > 1e-9 * max(1.0, singular.max())]
-    projection = (basis**2).sum(axis=0)
-    return [key for key, norm in zip(unknowns, projection) if norm > 1 - 1e-9]
+    matrix = np.zeros((len(equations), width))
+    for i, entries in enumerate(equations):
+        for j, c in entries.items():
+            matrix[i, j] = c
+    return matrix
 
 
 def _build_rows(

@@ -26,7 +26,7 @@ _SKIP = frozenset({"method", "schema", "generated_on", "public_min", "identity_m
 _IDENTITY = ("key", "id", "slug", "label", "value", "name", "title", "prompt")
 _NAMES = ("label", "name", "title", "prompt")
 
-Path = tuple
+CountPath = tuple  # a count's place in the data: keys, and list items by identity
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,13 @@ class Change:
     """A count that moved by fewer than the minimum between an earlier version and now."""
 
     label: str
-    before: int
-    after: int
-    derived: bool = False  # worked out from a table's total and its other rows, not shown itself
+    difference: int
+    before: int | None = None  # None (and after None) when the count is hidden in one of the versions and its
+    after: int | None = None   # change was worked out from its table's total and other rows
 
     @property
-    def difference(self) -> int:
-        return self.after - self.before
+    def derived(self) -> bool:
+        return self.before is None
 
 
 def _key_words() -> dict[str, str]:
@@ -60,7 +60,7 @@ def _identity(item: Mapping, index: int) -> str:
     return "; ".join(words) if words else f"#{index}"
 
 
-def _walk(node, path: Path, names: tuple[str, ...]) -> Iterator[tuple[Path, tuple[str, ...], str, object]]:
+def _walk(node, path: CountPath, names: tuple[str, ...]) -> Iterator[tuple[CountPath, tuple[str, ...], str, object]]:
     """Yield (path, names of the enclosing things, key, value) for every scalar under ``node``."""
     if isinstance(node, Mapping):
         own = next((str(node[k]) for k in _NAMES if isinstance(node.get(k), str) and node[k]), None)
@@ -80,11 +80,11 @@ def _walk(node, path: Path, names: tuple[str, ...]) -> Iterator[tuple[Path, tupl
                 yield from _walk(item, (*path, _identity(item, index)), names)
 
 
-def counts(data: Mapping) -> tuple[dict[Path, int | None], dict[Path, str]]:
+def counts(data: Mapping) -> tuple[dict[CountPath, int | None], dict[CountPath, str]]:
     """Every count in a report's data by a stable path (list items by their id or label, not position),
     None where it is hidden, and a readable label for each."""
-    found: dict[Path, int | None] = {}
-    labels: dict[Path, str] = {}
+    found: dict[CountPath, int | None] = {}
+    labels: dict[CountPath, str] = {}
     words = _key_words()
     for path, names, key, value in _walk(data, (), ()):
         if key not in COUNT_KEYS or isinstance(value, bool) or not (value is None or isinstance(value, int)):
@@ -94,7 +94,7 @@ def counts(data: Mapping) -> tuple[dict[Path, int | None], dict[Path, str]]:
     return found, labels
 
 
-def _tables(data, path: Path = ()) -> Iterator[tuple[Path, list[Path]]]:
+def _tables(data, path: CountPath = ()) -> Iterator[tuple[CountPath, list[CountPath]]]:
     """(total's path, rows' count paths) for every table whose rows add up to its total."""
     if isinstance(data, Mapping):
         rows = data.get("rows")
@@ -125,7 +125,7 @@ def small_changes(before: Mapping, after: Mapping, minimum: int) -> list[Change]
     for path, value in new.items():
         was = old.get(path)
         if value is not None and was is not None and 0 < abs(value - was) < minimum:
-            found.append(Change(labels[path], was, value))
+            found.append(Change(labels[path], value - was, was, value))
     old_tables = dict(_tables(before))
     for total, rows in _tables(after):
         if total not in old_tables or old[total] is None or new[total] is None:
@@ -133,7 +133,7 @@ def small_changes(before: Mapping, after: Mapping, minimum: int) -> list[Change]
         earlier_rows = set(old_tables[total])
         known, unknown = 0, []
         for row in rows:
-            was = old.get(row, 0) if row not in earlier_rows and row in new else old.get(row)
+            was = old.get(row) if row in earlier_rows else 0
             if was is None or new.get(row) is None:
                 unknown.append(row)
             else:
@@ -148,5 +148,5 @@ def small_changes(before: Mapping, after: Mapping, minimum: int) -> list[Change]
             if 0 < abs(change) < minimum:
                 row = unknown[0]
                 label = labels.get(row) or old_labels.get(row, "?")
-                found.append(Change(label, 0, change, derived=True))
+                found.append(Change(label, change))
     return found

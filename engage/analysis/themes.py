@@ -113,9 +113,11 @@ class ThemeDiscoverer:
         normalised = [normalize_text(t) for t in texts]
         # Identical answers are common ("Very good service."): every step below works on distinct
         # answers weighted by how often they occur, which keeps 100k answers fast.
-        index: dict[str, int] = {}
-        inverse = np.array([index.setdefault(t, len(index)) for t in normalised], dtype=np.int64)
-        unique = list(index)
+        # They are taken in sorted order, not in the order they came: the same comments then give the same
+        # themes however they arrive (database ids are random, and k-means' starts and samples follow row order).
+        unique = sorted(set(normalised))
+        index = {text: i for i, text in enumerate(unique)}
+        inverse = np.array([index[t] for t in normalised], dtype=np.int64)
         weights = np.bincount(inverse, minlength=len(unique)).astype(np.float64)
         unique_non_answer = np.array([is_non_answer(t) for t in unique], dtype=bool)
         non_answer = unique_non_answer[inverse].tolist()

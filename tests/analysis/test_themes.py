@@ -1,6 +1,7 @@
 """Theme discovery on small hand-made corpora whose themes are known in advance."""
 
 import itertools
+import random
 import re
 
 import nltk
@@ -260,3 +261,21 @@ def test_word_vectors_count_for_as_much_as_their_evidence():
     unshrunk = ThemeDiscoverer(3, random_state=7, word_prior=0).fit(CORPUS)
     kept = np.linalg.norm(unshrunk.word_vectors_, axis=1)
     assert np.allclose(kept[kept > 0], 1, atol=1e-5)
+
+
+@pytest.mark.parametrize("n_themes", [None, 5])
+def test_the_same_answers_in_another_order_give_the_same_themes(n_themes):
+    # Comments come out of the database in the order of their random ids, so a re-seeded or re-imported
+    # consultation hands the same answers over in a new order. Five themes over three topics (and the
+    # automatic choice of how many) are where k-means' starts decide, so row order must not feed them.
+    baseline = discover_themes(CORPUS, n_themes=n_themes, random_state=0)
+    for seed in range(4):
+        order = list(range(len(CORPUS)))
+        random.Random(seed).shuffle(order)
+        shuffled = discover_themes([CORPUS[i] for i in order], n_themes=n_themes, random_state=0)
+        assert [(t.label, t.keywords, t.size) for t in shuffled.themes] == \
+            [(t.label, t.keywords, t.size) for t in baseline.themes]
+        assert [[CORPUS[order[q]] for q in t.quotes] for t in shuffled.themes] == \
+            [[CORPUS[q] for q in t.quotes] for t in baseline.themes]
+        assert [shuffled.memberships[j] for j in sorted(range(len(order)), key=order.__getitem__)] == \
+            list(baseline.memberships)

@@ -31,6 +31,8 @@ class Theme(Base):
     # Deleting or merging archives a theme, so codes that pointed at it can still be traced.
     archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"))
+    # On a merged theme: what the merge moved, dropped and rewrote, so that it can be separated again.
+    merge_undo: Mapped[dict | None] = mapped_column(JSON)
     # The review codebook's theme this one stands for, when the consultation is a stream of a program review.
     review_theme_id: Mapped[int | None] = mapped_column(ForeignKey("review_themes.id", ondelete="SET NULL"), index=True)
 

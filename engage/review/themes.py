@@ -31,6 +31,7 @@ def _board(consultation, *, add_form=None, import_form=None, status=200):
         add_form=add_form or ThemeForm(formdata=None, prefix="add"), import_form=import_form or ImportForm(formdata=None),
         action_form=ActionForm(), move_form=MoveForm(formdata=None),
         deleted=service.deleted_themes(consultation_id=consultation.id),
+        merged=service.merged_themes(consultation_id=consultation.id),
     ), status
 
 
@@ -126,7 +127,8 @@ def merge_themes(slug: str, theme_id: int):
             form.target.errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("Merged “%(source)s” into “%(target)s”.", source=source.name, target=target.name), "info")
+            flash(_("Merged “%(source)s” into “%(target)s”. “Merged themes” below can separate them again.",
+                    source=source.name, target=target.name), "info")
             return redirect(url_for("review.show_theme_board", slug=slug), code=303)
     return _edit_page(consultation, source, 422, merge_form=form)
 
@@ -200,6 +202,27 @@ def restore_theme(slug: str, theme_id: int):
         abort(404)
     db.session.commit()
     flash(_("Restored “%(name)s” with its codes, at the end of the board.", name=theme.name), "info")
+    return redirect(url_for("review.show_theme_board", slug=slug, _anchor=f"theme-{theme.id}"), code=303)
+
+
+@bp.route("/<slug>/themes/<int:theme_id>/unmerge", methods=["POST"])
+def unmerge_theme(slug: str, theme_id: int):
+    consultation = consultation_or_404(slug)
+    back = url_for("review.show_theme_board", slug=slug, _anchor="merged")
+    if not ActionForm().validate_on_submit():
+        flash(_("The page had expired, so nothing was separated. Try again."), "warning")
+        return redirect(back, code=303)
+    try:
+        theme = service.unmerge_theme(consultation_id=consultation.id, theme_id=theme_id, user=current_user)
+    except ThemeError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+        return redirect(back, code=303)
+    if theme is None:
+        abort(404)
+    db.session.commit()
+    flash(_("Separated “%(name)s” again, with the codes and suggestions the merge had moved, at the end of the "
+            "board.", name=theme.name), "info")
     return redirect(url_for("review.show_theme_board", slug=slug, _anchor=f"theme-{theme.id}"), code=303)
 
 

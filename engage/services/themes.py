@@ -3,12 +3,15 @@
 Human codes are never written here except where a reviewer explicitly moves them (merge, split by comments);
 machine output only ever becomes pending suggestions.
 """
+import datetime as dt
 import random
+import uuid
 from dataclasses import dataclass, field
 from statistics import fmean
 
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import aliased
 
 from engage.database import begin_write
 from engage.extensions import db
@@ -224,46 +227,153 @@ def update_theme(*, theme: Theme, user: User | None, name: str, description: str
 
 
 def merge_themes(*, source: Theme, target: Theme, user: User | None) -> Theme:
-    """Move `source`'s codes and suggestions to `target` (dropping duplicates) and archive `source`."""
+    """Move `source`'s codes and suggestions to `target` (dropping duplicates) and archive `source`.
+
+    What the merge changes is kept on `source` (`merge_undo`), so `unmerge_theme` can separate them again.
+    """
     if source.id == target.id or source.consultation_id != target.consultation_id:
         raise ThemeError(_("Choose a different theme of this consultation to merge into."))
     if source.archived_at is not None or target.archived_at is not None:
         raise ThemeError(_("Archived themes cannot be merged."))
     begin_write()
+    undo: dict = {"codes": [], "dropped_codes": [], "suggestions": [], "dropped_suggestions": [], "codings": []}
     target_codes = set(db.session.scalars(select(Code.answer_id).where(Code.theme_id == target.id)))
-    moved = dropped = 0
     for code in db.session.scalars(select(Code).where(Code.theme_id == source.id)).all():
         if code.answer_id in target_codes:
+            undo["dropped_codes"].append({"answer_id": str(code.answer_id), "coder_id": code.coder_id,
+                                          "origin": code.origin, "created_at": code.created_at.isoformat()})
             db.session.delete(code)
-            dropped += 1
         else:
             code.theme_id = target.id
             target_codes.add(code.answer_id)
-            moved += 1
+            undo["codes"].append(code.id)
     target_suggested = {(a, s) for a, s in db.session.execute(
         select(Suggestion.answer_id, Suggestion.source).where(Suggestion.theme_id == target.id))}
     for suggestion in db.session.scalars(select(Suggestion).where(Suggestion.theme_id == source.id)).all():
         key = (suggestion.answer_id, suggestion.source)
         if key in target_suggested or (suggestion.status == "pending" and suggestion.answer_id in target_codes):
+            undo["dropped_suggestions"].append(_suggestion_record(suggestion))
             db.session.delete(suggestion)
         else:
             suggestion.theme_id = target.id
             target_suggested.add(key)
+            undo["suggestions"].append(suggestion.id)
     # Blind double-coding records follow the merge, so agreement is measured on the codebook as it now is.
     for coding in db.session.scalars(
         select(SampleCoding).join(Answer, Answer.id == SampleCoding.answer_id)
         .join(Response, Response.id == Answer.response_id).where(Response.consultation_id == source.consultation_id)
     ).all():
         if source.id in coding.theme_ids:
-            coding.theme_ids = sorted({target.id if t == source.id else t for t in coding.theme_ids})
+            merged = sorted({target.id if t == source.id else t for t in coding.theme_ids})
+            undo["codings"].append({"sample_id": coding.sample_id, "answer_id": str(coding.answer_id),
+                                    "coder_id": coding.coder_id, "before": list(coding.theme_ids), "after": merged})
+            coding.theme_ids = merged
+    undo["target_keywords"], undo["target_examples"] = list(target.keywords or []), list(target.examples or [])
     target.keywords = _clean_list(list(target.keywords or []) + list(source.keywords or []))
     target.examples = _clean_list(list(target.examples or []) + list(source.examples or []))
-    source.archived_at, source.merged_into_id = utcnow(), target.id
+    undo["merged_keywords"], undo["merged_examples"] = list(target.keywords), list(target.examples)
+    source.archived_at, source.merged_into_id, source.merge_undo = utcnow(), target.id, undo
     db.session.flush()
     record_event(actor=user, action="merge_themes", target_type="theme", target_id=target.id,
-                 details={"merged": source.id, "codes_moved": moved, "duplicates_dropped": dropped})
+                 details={"merged": source.id, "codes_moved": len(undo["codes"]),
+                          "duplicates_dropped": len(undo["dropped_codes"])})
     db.session.flush()
     return target
+
+
+def _suggestion_record(suggestion: Suggestion) -> dict:
+    return {"answer_id": str(suggestion.answer_id), "run_id": suggestion.run_id, "source": suggestion.source,
+            "score": suggestion.score, "status": suggestion.status, "created_at": suggestion.created_at.isoformat(),
+            "decided_by_id": suggestion.decided_by_id,
+            "decided_at": suggestion.decided_at.isoformat() if suggestion.decided_at else None}
+
+
+def merged_themes(*, consultation_id: int) -> list[tuple[Theme, Theme]]:
+    """(merged theme, the theme it went into) for merges that can be undone, most recently merged first."""
+    into = aliased(Theme)
+    return [tuple(row) for row in db.session.execute(
+        select(Theme, into).join(into, into.id == Theme.merged_into_id)
+        .where(Theme.consultation_id == consultation_id, Theme.archived_at.is_not(None),
+               Theme.merge_undo.is_not(None))
+        .order_by(Theme.archived_at.desc(), Theme.id.desc())
+    )]
+
+
+def unmerge_theme(*, consultation_id: int, theme_id: int, user: User | None) -> Theme | None:
+    """Undo a merge: the theme returns to the end of the board with the codes and suggestions the merge moved.
+
+    Work done since the merge is kept: a moved code that a reviewer has since removed stays removed, codes
+    added to the other theme since stay there, and its keywords and examples go back only if nobody edited
+    them. None if there is no such merged theme. Raises ThemeError when the theme it was merged into is
+    itself deleted or merged (that one comes back first), or when its name is taken.
+    """
+    theme = db.session.get(Theme, theme_id)
+    if (theme is None or theme.consultation_id != consultation_id or theme.archived_at is None
+            or theme.merged_into_id is None or not theme.merge_undo):
+        return None
+    target = db.session.get(Theme, theme.merged_into_id)
+    if target is None or target.archived_at is not None:
+        raise ThemeError(_("“%(name)s” was merged into a theme that has since been deleted or merged. "
+                           "Bring that theme back first.", name=theme.name))
+    _check_name(consultation_id, theme.name)
+    undo = theme.merge_undo
+    begin_write()
+    moved = db.session.scalars(select(Code).where(Code.id.in_(undo.get("codes") or [-1]),
+                                                  Code.theme_id == target.id)).all()
+    for code in moved:
+        code.theme_id = theme.id
+    answers = _existing_answers([r["answer_id"] for r in undo.get("dropped_codes", []) +
+                                 undo.get("dropped_suggestions", [])])
+    for record in undo.get("dropped_codes", []):
+        if record["answer_id"] in answers:
+            db.session.add(Code(answer_id=answers[record["answer_id"]], theme_id=theme.id,
+                                coder_id=_existing_user(record["coder_id"]), origin=record["origin"],
+                                created_at=dt.datetime.fromisoformat(record["created_at"])))
+    for suggestion in db.session.scalars(select(Suggestion).where(
+            Suggestion.id.in_(undo.get("suggestions") or [-1]), Suggestion.theme_id == target.id)).all():
+        suggestion.theme_id = theme.id
+    for record in undo.get("dropped_suggestions", []):
+        if record["answer_id"] in answers:
+            db.session.add(Suggestion(
+                answer_id=answers[record["answer_id"]], theme_id=theme.id, run_id=_existing_run(record["run_id"]),
+                source=record["source"], score=record["score"], status=record["status"],
+                created_at=dt.datetime.fromisoformat(record["created_at"]),
+                decided_by_id=_existing_user(record["decided_by_id"]),
+                decided_at=dt.datetime.fromisoformat(record["decided_at"]) if record["decided_at"] else None))
+    for record in undo.get("codings", []):
+        coding = db.session.get(SampleCoding, (record["sample_id"], uuid.UUID(record["answer_id"]), record["coder_id"]))
+        if coding is not None and list(coding.theme_ids) == record["after"]:
+            coding.theme_ids = record["before"]
+    if list(target.keywords or []) == undo.get("merged_keywords"):
+        target.keywords = undo.get("target_keywords", [])
+    if list(target.examples or []) == undo.get("merged_examples"):
+        target.examples = undo.get("target_examples", [])
+    theme.archived_at, theme.merged_into_id, theme.merge_undo = None, None, None
+    theme.position = _next_position(consultation_id)
+    db.session.flush()
+    record_event(actor=user, action="unmerge_themes", target_type="theme", target_id=theme.id,
+                 details={"from": target.id, "codes_back": len(moved) + len(
+                     [r for r in undo.get("dropped_codes", []) if r["answer_id"] in answers])})
+    db.session.flush()
+    return theme
+
+
+def _existing_answers(answer_ids: list[str]) -> dict[str, uuid.UUID]:
+    """The given answers that still exist (a retention purge may have deleted some), by their id's text."""
+    wanted = {uuid.UUID(a) for a in answer_ids}
+    found: set = set()
+    chunk = sorted(wanted)
+    for start in range(0, len(chunk), 500):
+        found.update(db.session.scalars(select(Answer.id).where(Answer.id.in_(chunk[start:start + 500]))))
+    return {str(a): a for a in found}
+
+
+def _existing_user(user_id: int | None) -> int | None:
+    return user_id if user_id is not None and db.session.get(User, user_id) is not None else None
+
+
+def _existing_run(run_id: int | None) -> int | None:
+    return run_id if run_id is not None and db.session.get(AnalysisRun, run_id) is not None else None
 
 
 def split_theme_by_comments(*, theme: Theme, user: User | None, answer_ids: list, name: str,
@@ -362,7 +472,7 @@ def deleted_themes(*, consultation_id: int) -> list[Theme]:
 
 def restore_theme(*, consultation_id: int, theme_id: int, user: User | None) -> Theme | None:
     """Undo a delete: the theme returns to the end of the board with the codes it kept. None if there is no such
-    deleted theme (a merged theme's codes now belong to another theme, so merges are not undone here)."""
+    deleted theme (a merged theme is separated again by `unmerge_theme`)."""
     theme = db.session.get(Theme, theme_id)
     if (theme is None or theme.consultation_id != consultation_id or theme.archived_at is None
             or theme.merged_into_id is not None):

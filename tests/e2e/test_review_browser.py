@@ -76,17 +76,22 @@ def test_reviewer_merges_two_themes(coded_review, live_server, page):
     first_name = cards.first.locator("h2").inner_text()
     cards.first.get_by_role("link", name=re.compile("Rename, merge, split or delete")).click()
     page.get_by_label("Merge into").select_option(index=0)
-    # Merging cannot be undone, so the page asks first: saying no changes nothing, saying yes merges.
+    # A merge moves many codes at once, so the page asks first: saying no changes nothing, saying yes merges.
     questions = []
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
     page.get_by_role("button", name="Merge").click()
-    assert questions and first_name in questions[0] and "cannot be undone" in questions[0]
+    assert questions and first_name in questions[0] and "separate them again" in questions[0]
     assert "/themes/" in page.url  # still on the theme's page
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Merge").click()
     page.get_by_role("heading", name="Themes", exact=True).wait_for()
     assert page.locator(".theme-card").count() == before - 1
     assert first_name not in [h.inner_text() for h in page.locator(".theme-card h2").all()]
+    # Changed their mind: "Merged themes" brings it back as it was.
+    page.get_by_role("button", name=f"Separate again {first_name}").click()
+    page.get_by_text(f"Separated “{first_name}” again").wait_for()
+    assert page.locator(".theme-card").count() == before
+    assert first_name in [h.inner_text() for h in page.locator(".theme-card h2").all()]
 
 
 def test_reviewer_codes_comments_from_the_queue(coded_review, live_app, live_server, page):

@@ -104,6 +104,10 @@ def _services_world(app, ids, fuzzer_id, other_id, third_id) -> World:
     # A theme deleted from the board, so its Restore button is on a page.
     themes_service.archive_theme(
         theme=themes_service.add_theme(consultation=consultation, user=fuzzer, name="Deleted by the team"), user=fuzzer)
+    # And one merged into another, so its "Separate again" button is on a page.
+    themes_service.merge_themes(
+        source=themes_service.add_theme(consultation=consultation, user=fuzzer, name="Merged by the team"),
+        target=themes_service.add_theme(consultation=consultation, user=fuzzer, name="Kept by the team"), user=fuzzer)
 
     invitee = accounts.create_user(email="invited@example.org", roles=["reviewer"])
     invite_token = accounts.invite_user(user=invitee)

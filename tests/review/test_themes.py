@@ -180,6 +180,92 @@ def test_merge_follows_into_blind_double_coding_records(app, demo, make_user):
         assert db.session.scalar(select(SampleCoding.theme_ids)) == [a]
 
 
+def _codes_and_suggestions():
+    return (sorted((str(a), t, o) for a, t, o in db.session.execute(select(Code.answer_id, Code.theme_id, Code.origin))),
+            sorted((str(a), t, s, st) for a, t, s, st in db.session.execute(
+                select(Suggestion.answer_id, Suggestion.theme_id, Suggestion.source, Suggestion.status))))
+
+
+def test_a_merge_is_separated_again_exactly_as_it_was(app, demo, make_user):
+    a, b = add(app, demo, "Police presence", keywords=["police"]), add(app, demo, "Officers around", keywords=["officer"])
+    answers = some_answers(app, demo, 5)
+    code(app, answers[:3], a)
+    code(app, answers[2:], b)  # answers[2] is coded with both: the merge drops b's copy
+    coder = make_user(email="coder@example.org")
+    with app.app_context():
+        from engage.models import CodingSample, CodingSampleItem
+
+        db.session.add(Suggestion(answer_id=answers[0], theme_id=b, source="discovery", score=0.7))  # dropped
+        db.session.add(Suggestion(answer_id=answers[4], theme_id=b, source="assisted", score=0.6, status="rejected"))
+        sample = CodingSample(consultation_id=demo, coder_a_id=coder, coder_b_id=coder, seed=0)
+        sample.items = [CodingSampleItem(answer_id=answers[1])]
+        db.session.add(sample)
+        db.session.flush()
+        db.session.add(SampleCoding(sample_id=sample.id, answer_id=answers[1], coder_id=coder, theme_ids=[a, b]))
+        db.session.commit()
+        before = _codes_and_suggestions()
+        service.merge_themes(source=db.session.get(Theme, b), target=db.session.get(Theme, a), user=None)
+        db.session.commit()
+        assert _codes_and_suggestions() != before
+        assert [t for t, _ in service.merged_themes(consultation_id=demo)] == [db.session.get(Theme, b)]
+        theme = service.unmerge_theme(consultation_id=demo, theme_id=b, user=None)
+        db.session.commit()
+        assert theme.id == b and theme.archived_at is None and theme.merged_into_id is None
+        assert _codes_and_suggestions() == before
+        assert db.session.scalar(select(SampleCoding.theme_ids)) == [a, b]
+        assert db.session.get(Theme, a).keywords == ["police"]
+        assert [t.name for t in service.active_themes(consultation_id=demo)] == ["Police presence", "Officers around"]
+        assert service.merged_themes(consultation_id=demo) == []
+        assert count(AuditEvent, AuditEvent.action == "unmerge_themes") == 1
+        assert service.unmerge_theme(consultation_id=demo, theme_id=b, user=None) is None  # nothing left to undo
+
+
+def test_separating_again_keeps_work_done_since_the_merge(app, demo):
+    a, b = add(app, demo, "A", keywords=["one"]), add(app, demo, "B", keywords=["two"])
+    answers = some_answers(app, demo, 4)
+    code(app, answers[:2], b)
+    with app.app_context():
+        service.merge_themes(source=db.session.get(Theme, b), target=db.session.get(Theme, a), user=None)
+        db.session.commit()
+        # Since the merge: one of b's old codes was removed, a new comment was coded, keywords were edited.
+        db.session.execute(Code.__table__.delete().where(Code.answer_id == answers[0]))
+        db.session.add(Code(answer_id=answers[3], theme_id=a))
+        db.session.get(Theme, a).keywords = ["one", "two", "three"]
+        db.session.commit()
+        service.unmerge_theme(consultation_id=demo, theme_id=b, user=None)
+        db.session.commit()
+        assert sorted(db.session.scalars(select(Code.answer_id).where(Code.theme_id == b))) == [answers[1]]
+        assert sorted(db.session.scalars(select(Code.answer_id).where(Code.theme_id == a))) == [answers[3]]
+        assert db.session.get(Theme, a).keywords == ["one", "two", "three"]
+
+
+def test_separating_needs_the_theme_it_went_into_back_first(app, client, demo, login_as):
+    a, b, c = add(app, demo, "A"), add(app, demo, "B"), add(app, demo, "C")
+    login_as("reviewer")
+    token = hidden_inputs(client.get("/review/sro-review/themes").get_data(as_text=True))["csrf_token"]
+    assert client.post(f"/review/sro-review/themes/{b}/merge", data={"csrf_token": token, "target": str(a)}).status_code == 303
+    board = client.get("/review/sro-review/themes").get_data(as_text=True)
+    assert "Merged themes" in board and f"/themes/{b}/unmerge" in board and "“B”, merged into “A”" in board
+    assert client.post(f"/review/sro-review/themes/{a}/merge", data={"csrf_token": token, "target": str(c)}).status_code == 303
+    response = client.post(f"/review/sro-review/themes/{b}/unmerge", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert "has since been deleted or merged" in client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Theme, b).archived_at is not None
+    for theme_id in (a, b):  # A out of C first, then B out of A
+        assert client.post(f"/review/sro-review/themes/{theme_id}/unmerge", data={"csrf_token": token}).status_code == 303
+    with app.app_context():
+        assert [t.name for t in service.active_themes(consultation_id=demo)] == ["C", "A", "B"]
+    assert client.post(f"/review/sro-review/themes/{c}/unmerge", data={"csrf_token": token}).status_code == 404
+    assert client.post("/review/sro-review/themes/999999/unmerge", data={"csrf_token": token}).status_code == 404
+    # An expired page changes nothing and says so.
+    assert client.post(f"/review/sro-review/themes/{b}/merge", data={"csrf_token": token, "target": str(c)}).status_code == 303
+    response = client.post(f"/review/sro-review/themes/{b}/unmerge", data={"csrf_token": "stale"})
+    assert response.status_code == 400 and "This page timed out" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Theme, b).merged_into_id == c
+
+
 def test_split_by_moving_comments_through_the_page(app, client, demo, login_as):
     theme_id = add(app, demo, "Mixed")
     answers = some_answers(app, demo, 4)
@@ -243,7 +329,7 @@ def test_a_deleted_theme_comes_back_with_its_codes_and_a_merged_one_is_not_offer
     client.post(f"/review/sro-review/themes/{ids[1]}/merge", data={"csrf_token": token, "target": str(ids[2])})
     board = client.get("/review/sro-review/themes").get_data(as_text=True)
     assert "Deleted themes" in board and f"/themes/{ids[0]}/restore" in board
-    assert f"/themes/{ids[1]}/restore" not in board  # merged: its codes now belong to "Three"
+    assert f"/themes/{ids[1]}/restore" not in board  # merged: "Separate again" undoes that instead
     assert client.post(f"/review/sro-review/themes/{ids[1]}/restore", data={"csrf_token": token}).status_code == 404
     # A theme added meanwhile under the same name blocks the restore, with a message, and changes nothing.
     clash = add(app, demo, "one")

@@ -286,7 +286,8 @@ def _hidden_footnote(rows_hidden: bool, minimum: int) -> list[str]:
 # Words the app itself put into a report's data (not a consultation's own wording), frozen in English: a block
 # shows them in the page's language. Any other label (options, groups, themes) is shown as its writers wrote it.
 _FIXED_LABELS = {
-    "Not stated": _l("Not stated"), "In this group": _l("In this group"), "Not in this group": _l("Not in this group"),
+    "Not stated": _l("Not stated"), "In this group": _l("In this group"), "Everyone else": _l("Everyone else"),
+    "Not in this group": _l("Not in this group"),  # versions published before "Everyone else" replaced it
     "Channel (how people took part)": _l("Channel (how people took part)"),
     "Online form": _l("Online form"), "Paper survey": _l("Paper survey"), "Focus group": _l("Focus group"),
     "Roundtable": _l("Roundtable"), "Email": _l("Email"),

@@ -35,7 +35,11 @@ from engage.models import (
 from engage.services.audit import record_event
 from engage.services.comments import latest_run
 
-IN_GROUP, NOT_IN_GROUP = "In this group", "Not in this group"
+# One option of a multi-choice field splits respondents in two: those who chose it, and everyone else (who
+# did not, or skipped the question, or preferred not to say). A separate "Not stated" row would be the same
+# people in every option's table, and each table hides different cells of it, so read together they
+# gave hidden counts away.
+IN_GROUP, NOT_IN_GROUP = "In this group", "Everyone else"
 CHANNEL_LABEL = "Channel (how people took part)"
 CHANNEL_FIELD = -1  # the pseudo field id under which a respondent's channel is kept in Unit.chosen
 NOTABLE_Q, NOTABLE_H = 0.05, 0.2
@@ -56,12 +60,14 @@ class Dimension:
     option_labels: dict = field(default_factory=dict)  # option id -> label, single-choice fields only
 
     def value_of(self, chosen: dict[int, list[int | None]]) -> str | None:
-        """This respondent's row; None (not stated) when they skipped the field or preferred not to say."""
+        """This respondent's row; None (not stated) when they skipped the field or preferred not to say.
+
+        For one option of a multi-choice field there is no "not stated" row (see NOT_IN_GROUP)."""
         options = chosen.get(self.field_id)
+        if self.option_id is not None:
+            return IN_GROUP if options and None not in options and self.option_id in options else NOT_IN_GROUP
         if not options or None in options:
             return None
-        if self.option_id is not None:
-            return IN_GROUP if self.option_id in options else NOT_IN_GROUP
         return self.option_labels.get(options[0])
 
 

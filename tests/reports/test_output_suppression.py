@@ -33,7 +33,7 @@ from tests.reports.strategies import (
     GROUPS, QUEER, QUESTIONS, RACIALIZED, ROLE, ROLE_LABELS, cases, splits,
 )
 
-IN, OUT, NOT_STATED = "In this group", "Not in this group", "Not stated"
+IN, OUT, NOT_STATED = "In this group", "Everyone else", "Not stated"
 SPLIT_KEYS = ("channel", "f1", "o20", "o21")
 GROUP_OPTION = {"o20": (RACIALIZED, "Racialized"), "o21": (QUEER, "2SLGBTQ+")}
 IDENTITY_KEYS = {"o20", "o21", "f2"}
@@ -69,9 +69,8 @@ def group_of(key: str, person) -> str:
         chosen = person.chosen.get(ROLE)
         return ROLE_LABELS[chosen[0]] if chosen and None not in chosen else NOT_STATED
     chosen = person.chosen.get(GROUPS)
-    if not chosen or None in chosen:  # skipped, or preferred not to say
-        return NOT_STATED
-    return IN if GROUP_OPTION[key][0] in chosen else OUT
+    # One option of the groups question: in it, or everyone else (also those who skipped or preferred not to say).
+    return IN if chosen and None not in chosen and GROUP_OPTION[key][0] in chosen else OUT
 
 
 def all_themes(person) -> frozenset:

@@ -219,9 +219,12 @@ def test_segment_tables(app, coded):
     data = _build(app, coded["id"])
     t = coded["themes"]
     # Cost's overall count is hidden, so it is in no segment table. Tables with fewer than two groups shown
-    # (role: Student only; each group option: one row) would say nothing the totals do not, and are left out.
-    assert [s["key"] for s in data["segments"]] == ["channel"]
-    channel = data["segments"][0]
+    # (role: Student only; 2SLGBTQ+: 7 in the group) would say nothing the totals do not, and are left out.
+    assert [s["key"] for s in data["segments"]] == ["channel", "o3"]
+    channel, racialized = data["segments"]
+    # A group option splits everyone in two: the 13 who did not answer are in "Everyone else" with the 3 who
+    # answered without ticking it, so no "not stated" row is shared with the 2SLGBTQ+ table.
+    assert [(r["label"], r["n"]) for r in racialized["rows"]] == [("In this group", 24), ("Everyone else", 16)]
     assert channel["theme_ids"] == [t["Safety"], t["Trust"]] and channel["total"] == 40 and channel["min"] == 5
     online, paper = channel["rows"]
     assert (online["label"], online["n"], paper["label"], paper["n"]) == ("Online form", 30, "Paper survey", 10)

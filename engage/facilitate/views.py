@@ -93,11 +93,15 @@ def map_spreadsheet(slug: str, token: str):
     lowered = {h.lower(): h for h in header if h}
     mapping = {key: source.get(f"map-{key}", "") if source else lowered.get(key, "") for key in targets}
     mapping = {key: column for key, column in mapping.items() if column}
-    preview = None
+    preview, unreadable = None, False
     if request.method == "POST":
-        preview = imports.preview_spreadsheet(consultation=consultation, data=data, filename=filename, mapping=mapping,
-                                              max_rows=current_app.config["IMPORT_WEB_MAX_ROWS"])
-        if request.form.get("action") == "import" and not preview.problems:
+        try:
+            preview = imports.preview_spreadsheet(consultation=consultation, data=data, filename=filename,
+                                                  mapping=mapping, max_rows=current_app.config["IMPORT_WEB_MAX_ROWS"])
+        except ImportFileError as error:  # found only when the rows are read, e.g. a cell too long
+            flash(str(error), "error")
+            unreadable = True
+        if preview is not None and request.form.get("action") == "import" and not preview.problems:
             try:
                 result = imports.import_spreadsheet(consultation=consultation, data=data, filename=filename, channel=channel,
                                                     mapping=mapping, user=current_user, today=dt.date.today(),
@@ -110,7 +114,7 @@ def map_spreadsheet(slug: str, token: str):
                 discard_upload(token)
                 flash(_imported_message(result, "responses"), "info")
                 return redirect(url_for("facilitate.show_consultation", slug=slug), code=303)
-    status = 422 if preview and preview.problems else 200
+    status = 422 if unreadable or (preview and preview.problems) else 200
     return render_template("facilitate/map_spreadsheet.html", consultation=consultation, header=header, targets=targets,
                            mapping=mapping, preview=preview, channel=channel, language=language, filename=filename,
                            token=token), status

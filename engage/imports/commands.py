@@ -60,6 +60,9 @@ def import_command(file: Path, slug: str, channel: str, text_column: str | None,
     try:
         result, noun = _run(consultation, channel, data, file.name, maps, text_column, language, today,
                             held_on.date() if held_on else None, organisation, attendees, description)
+    except RecursionError:
+        db.session.rollback()
+        raise click.ClickException(f"{file.name}: the file is nested too deeply to read.") from None
     except (ImportFileError, ImportRejected) as error:
         db.session.rollback()
         if isinstance(error, ImportRejected) and len(error.problems) > 1:
@@ -92,7 +95,7 @@ def _run(consultation, channel, data, filename, maps, text_column, language, tod
         details = SessionDetails(channel=channel, held_on=held_on, organisation=organisation, attendees=attendees,
                                  language=language, segment_description=description)
         comments = split_comments(read_notes(data, filename))
-        _, result = save_session(consultation=consultation, details=details, comments=comments, user=None,
+        _session, result = save_session(consultation=consultation, details=details, comments=comments, user=None,
                                  today=today, filename=filename)
         return result, ("comments", "comment", "comments")
     raise ImportFileError(_("Paper surveys are imported from a spreadsheet (.csv or .xlsx)."))

@@ -1,7 +1,6 @@
 """Focus-group and roundtable notes: read pasted text, a .txt or a .docx, and split it into comments."""
 import io
 import re
-import zipfile
 
 from flask_babel import gettext as _
 
@@ -27,12 +26,13 @@ def _docx_text(data: bytes) -> str:
         raise ImportFileError(_("This file is named .docx but is not a Word document."))
     try:
         document = Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise ImportFileError(_("The Word document cannot be read (%(error)s).", error=type(error).__name__)) from None
-    paragraphs = [p.text for p in document.paragraphs]
-    for table in document.tables:  # notes are sometimes kept in a table, one point per cell
-        for row in table.rows:
-            paragraphs.extend(cell.text for cell in row.cells)
+        paragraphs = [p.text for p in document.paragraphs]
+        for table in document.tables:  # notes are sometimes kept in a table, one point per cell
+            for row in table.rows:
+                paragraphs.extend(cell.text for cell in row.cells)
+    except Exception:  # noqa: BLE001 - a damaged document fails inside python-docx in many ways (zip, XML)
+        raise ImportFileError(_("The Word document cannot be read: it may be damaged. Open it in Word or "
+                                "LibreOffice, save it again (or as plain text) and try again.")) from None
     # Each Word paragraph is its own comment: separate them by blank lines for split_comments.
     return "\n\n".join(p for p in paragraphs if p.strip())
 

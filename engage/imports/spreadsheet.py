@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import io
 import warnings
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -97,8 +96,11 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
             for row in sheet.iter_rows(values_only=True):
                 yield [_cell_text(value) for value in row]
             workbook.close()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportFileError(_("The Excel workbook cannot be read (%(error)s).", error=type(error).__name__)) from None
+    except ImportFileError:
+        raise
+    except Exception:  # noqa: BLE001 - a damaged workbook fails inside openpyxl in many ways (zip, XML, no sheet)
+        raise ImportFileError(_("The Excel workbook cannot be read: it may be damaged. Open it in Excel or "
+                                "LibreOffice, save it again (or as CSV UTF-8) and try again.")) from None
 
 
 def _cell_text(value) -> str:

@@ -73,12 +73,20 @@ def parse_codebook(*, filename: str, data: bytes) -> list[dict]:
         if name.casefold() in seen:
             raise ThemeError(_("“%(name)s” appears more than once in the file.", name=name))
         seen.add(name.casefold())
+        description = _restore_cell(str(row.get("description") or "")).strip()
+        if len(description) > 2000:
+            raise ThemeError(_("Theme %(number)s's description is longer than 2,000 characters.", number=number))
         themes.append({
             "name": name,
-            "description": _restore_cell(str(row.get("description") or "")).strip(),
+            "description": description,
             "keywords": _as_list(row.get("keywords"), separator=";"),
             "examples": _as_list(row.get("examples"), separator="\n"),
         })
+    try:  # a JSON escape such as \udfff gives half a character, which no page or file can show
+        json.dumps(themes, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ThemeError(_("The file contains a broken character (an unpaired “\\u” escape). Fix it and try "
+                           "again; nothing was imported.")) from None
     return themes
 
 
@@ -109,6 +117,8 @@ def _parse_json(text: str) -> list[dict]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ThemeError(_("The JSON could not be read (line %(line)s).", line=error.lineno)) from None
+    except RecursionError:
+        raise ThemeError(_("The JSON is nested too deeply to be a codebook.")) from None
     if isinstance(data, dict):
         data = data.get("themes")
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):

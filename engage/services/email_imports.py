@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from engage.analysis.pii import scrub_pii
 from engage.database import begin_write
-from engage.imports import check_size
+from engage.imports import ImportFileError, check_size
 from engage.imports.mail import iter_clean_bodies, read_messages
 from engage.models import Consultation, User
 from engage.services.imports import (
@@ -28,7 +28,11 @@ def prepare_emails(*, data: bytes, filename: str) -> tuple[list[tuple[str, str]]
     check_size(data, limit=import_max_bytes())
     limit = current_app.config["TEXT_ANSWER_LIMIT"]
     kept, problems, empty = [], [], 0
-    for number, (message, body) in enumerate(iter_clean_bodies(read_messages(data, filename)), start=1):
+    try:
+        bodies = list(iter_clean_bodies(read_messages(data, filename)))
+    except RecursionError:  # thousands of parts inside parts: no real email is built like that
+        raise ImportFileError(_("This email file is nested too deeply to read (parts inside parts).")) from None
+    for number, (message, body) in enumerate(bodies, start=1):
         text = scrub_pii(body, names=message.sender_words).strip()
         if not text:
             empty += 1

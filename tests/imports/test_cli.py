@@ -56,3 +56,11 @@ def test_bad_input_exits_non_zero_with_one_line(runner, app, consultation, tmp_p
     assert "empty" in _invoke(runner, empty, "--consultation", "school-safety", "--channel", "paper").output
     assert _invoke(runner, empty, "--consultation", "school-safety", "--channel", "paper", "--map", "q1").exit_code == 2
     assert count_rows(app)["responses"] == 0
+
+
+def test_a_paper_survey_that_is_not_a_spreadsheet_is_named_as_such(runner, app, consultation, tmp_path):
+    path = tmp_path / "paper.txt"
+    path.write_text("Some words\n", encoding="utf-8")
+    result = _invoke(runner, path, "--consultation", "school-safety", "--channel", "paper")
+    assert result.exit_code == 1 and "Paper surveys are imported from a spreadsheet" in result.output
+    assert "Traceback" not in result.output and count_rows(app)["responses"] == 0

@@ -97,3 +97,13 @@ def test_broken_email_files_are_refused(app, consultation, data, name):
     with app.app_context(), pytest.raises(ImportFileError):
         email_imports.prepare_emails(data=data, filename=name)
     assert count_rows(app)["responses"] == 0
+
+
+def test_an_email_nested_thousands_of_parts_deep_is_refused(app, consultation):
+    parts = [b"From: a@example.org\nMIME-Version: 1.0\n"]
+    for depth in range(3000):
+        parts.append(b'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\n' % (depth, depth))
+    parts.append(b"Content-Type: text/plain\n\nDeep down.\n")
+    with app.app_context(), pytest.raises(ImportFileError, match="nested too deeply"):
+        email_imports.prepare_emails(data=b"".join(parts), filename="deep.eml")
+    assert count_rows(app)["responses"] == 0

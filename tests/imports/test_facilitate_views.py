@@ -151,3 +151,20 @@ def test_a_spreadsheet_of_french_comments_is_imported_as_french(app, client, log
     assert imported.status_code == 303
     with app.app_context():
         assert sorted(db.session.scalars(select(Response.language))) == ["fr", "fr"]
+
+
+def test_a_cell_too_long_to_read_found_at_preview_is_a_message(app, client, login_as, consultation):
+    # The header reads fine, so the upload is kept; the over-long cell is only met when the rows are read.
+    login_as("facilitator")
+    token = _csrf(client, "/facilitate/school-safety/spreadsheet")
+    data = {"csrf_token": token, "channel": "paper",
+            "file": (io.BytesIO(b"text\n" + b"a" * 200_000 + b"\n"), "long.csv")}
+    response = client.post("/facilitate/school-safety/spreadsheet", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303
+    map_url = response.headers["Location"]
+    for action in ("preview", "import"):
+        answer = client.post(map_url, data={"csrf_token": token, "channel": "paper", "map-text": "text",
+                                            "action": action})
+        assert answer.status_code == 422, action
+        assert "The CSV file is malformed" in answer.get_data(as_text=True), action
+    assert count_rows(app)["responses"] == 0

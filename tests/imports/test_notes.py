@@ -95,3 +95,19 @@ def test_too_long_comment_rejects_the_whole_session(app, consultation):
     with pytest.raises(ImportRejected, match="Comment 2"):
         _save(app, ["fine", "x" * 6000])
     assert count_rows(app)["engagement_sessions"] == 0 and count_rows(app)["responses"] == 0
+
+
+def test_a_damaged_word_document_is_refused_with_a_way_forward():
+    import zipfile
+
+    good = io.BytesIO()
+    document = Document()
+    document.add_paragraph("A point from the group.")
+    document.save(good)
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good.getvalue())) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            body = b"<w:document><w:body><w:p" if item.filename == "word/document.xml" else source.read(item.filename)
+            target.writestr(item, body)
+    with pytest.raises(ImportFileError, match="may be damaged"):
+        read_notes(damaged.getvalue(), "notes.docx")

@@ -171,3 +171,26 @@ def test_header_checks_and_decoding_helpers():
         read_table(b"text,Text\na,b\n", "a.csv")
     assert decode_text("\ufefftext\n".encode("utf-16-le").join([b"\xff\xfe", b""])) .startswith("text")
     assert read_table("a;b\n1;2\n".encode(), "a.csv").header == ["a", "b"]
+
+
+def _rezipped(data: bytes, replace: dict[str, bytes]) -> bytes:
+    """The same .xlsx (a zip) with some of its parts replaced."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, replace.get(item.filename, source.read(item.filename)))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("part, content", [
+    ("xl/worksheets/sheet1.xml", b"<worksheet><sheetData><row><c"),  # cut off mid-cell
+    ("xl/workbook.xml", b"<workbook><sheets"),  # cut off
+    ("xl/workbook.xml", b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets/></workbook>'),
+])
+def test_a_damaged_workbook_is_refused_with_a_way_forward(app, consultation, part, content):
+    damaged = _rezipped(_xlsx([["text"], ["A comment"]]), {part: content})
+    with pytest.raises(ImportFileError, match="may be damaged"):
+        _run(app, damaged, filename="damaged.xlsx", mapping={"text": "text"})
+    assert count_rows(app)["responses"] == 0

@@ -394,6 +394,11 @@ def test_export_neutralises_formulas_and_round_trips(app, client, demo, login_as
     ("book.json", b"{not json", "could not be read"),
     ("book.json", b'{"themes": "nope"}', "list of themes"),
     ("book.csv", b"name\n" + b"x" * 100_001, "larger than"),
+    # Half a character stored in a keyword made the board and both downloads fail on every visit.
+    ("book.json", b'{"themes": [{"name": "Surr", "keywords": ["\\udfff"]}]}', "broken character"),
+    ("book.json", b'[{"name": "\\ud800 alone"}]', "broken character"),
+    ("book.json", b"[" * 40_000 + b"]" * 40_000, "nested too deeply"),
+    ("book.json", b'[{"name": "Long", "description": "' + b"d" * 2001 + b'"}]', "longer than 2,000"),
 ])
 def test_bad_codebook_files_change_nothing(app, client, demo, login_as, filename, data, message):
     add(app, demo, "Existing")

@@ -21,6 +21,29 @@ _MESSAGES = {
 _UNDECODABLE = _l("Part of what was sent was not readable text. Please go back, check your answers and send again.")
 
 
+# Form fields never shown back: secrets, and the form's own machinery.
+_NOT_KEPT = ("password", "csrf", "token", "secret", "totp", "otp")
+_NOT_KEPT_NAMES = {"action", "submit", "next", "website", "started_at", "submission_key"}
+
+
+def kept_text() -> list[tuple[str, str]]:
+    """What was typed into the form this POST carried, to show back when it could not be saved.
+
+    (field name, text) for every field that holds words; secrets and the form's own fields are left out.
+    """
+    from flask import request
+
+    if request.method != "POST":
+        return []
+    try:
+        items = list(request.form.items(multi=True))
+    except Exception:  # noqa: BLE001 - a body that cannot be read has nothing to give back
+        return []
+    return [(name, value) for name, value in items
+            if name and value.strip() and any(c.isalpha() for c in value)
+            and name not in _NOT_KEPT_NAMES and not any(word in name.lower() for word in _NOT_KEPT)]
+
+
 def _render(code: int, description: str | None = None):
     title, message = _MESSAGES.get(code, _MESSAGES[400 if code < 500 else 500])
     if description == "undecodable":
@@ -38,6 +61,7 @@ def handle_csrf_error(error: CSRFError):
         code=400,
         title=_l("This page timed out"),
         message=_l("This page was open for a long time. Please go back, reload the page and try again."),
+        kept=kept_text(),
     ), 400
 
 

@@ -90,6 +90,22 @@ def test_idle_and_absolute_timeouts(app, client, login_as, field, age):
     assert client.get("/staff/").status_code == 302
 
 
+def test_signed_out_while_writing_shows_what_was_typed_and_saves_nothing(app, client, login_as):
+    login_as("reviewer")
+    page = client.get("/staff/")
+    token = hidden_inputs(page.get_data(as_text=True)).get("csrf_token", "")
+    with app.app_context():
+        session = db.session.scalars(select(StaffSession)).one()
+        session.last_seen_at -= dt.timedelta(minutes=45)
+        db.session.commit()
+    response = client.post("/review/any-consultation/report/sections/about",
+                           data={"csrf_token": token, "title": "About", "body": "Two hours of careful words."})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 401 and "You were signed out" in html
+    assert "Two hours of careful words.</textarea>" in html and "/auth/login" in html
+    assert client.get("/staff/").status_code == 302
+
+
 def test_session_cookie_flags(app, client, make_user):
     make_user(email="ana@example.org")
     response = _login(client, "ana@example.org")

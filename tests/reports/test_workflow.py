@@ -283,3 +283,17 @@ def test_the_team_exports_the_draft_and_the_public_cannot(app, client, consultat
     assert "style-src 'sha256-" in page.headers["Content-Security-Policy"]
     assert reviewer.get(f"/review/{SLUG}/report/export.exe").status_code == 404
     assert client.get(f"/review/{SLUG}/report/export.csv").status_code in (302, 303)
+
+
+def test_a_long_french_section_fits_and_a_timed_out_page_shows_the_text_back(app, consultation_id, reviewer):
+    url = f"/review/{SLUG}/report/sections/about"
+    # 30,000 accented letters are 180,000 bytes once a browser encodes the form: more than a participant may send.
+    long_french = "é" * 30_000
+    assert post(reviewer, url, {"title": "À propos", "body": long_french}, form_page=url).status_code == 303
+    response = reviewer.post(url, data={"csrf_token": "expired", "title": "À propos",
+                                        "body": "Mes mots <b>à garder</b>\nligne deux"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "This page timed out" in html
+    assert "Mes mots &lt;b&gt;à garder&lt;/b&gt;\nligne deux</textarea>" in html and "expired" not in html
+    with app.app_context():
+        assert next(s.body for s in db.session.scalar(select(Report)).sections if s.key == "about") == long_french

@@ -52,6 +52,14 @@ def _render(code: int, description: str | None = None):
 
 
 def handle_http_error(error: HTTPException):
+    from flask import request
+
+    if error.code == 413 and request.blueprint == "facilitate":  # a facilitator's file, not a participant's answer
+        from engage.services.imports import import_max_bytes
+
+        return render_template("errors/error.html", code=413, title=_MESSAGES[413][0], message=_l(
+            "The file is too big: the largest file Engage takes is %(size)s MiB. Split it into smaller files, or "
+            "save it as CSV, and try again.", size=f"{round(import_max_bytes() / 2**20, 1):g}")), 413
     return _render(error.code or 500, error.description)
 
 

@@ -86,13 +86,25 @@ def _body(message: EmailMessage) -> str:
     try:
         content = part.get_content()
     except (LookupError, UnicodeDecodeError, AttributeError):
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("utf-8", errors="replace")
+        content = _undeclared(part)
     if isinstance(content, bytes):
         content = content.decode("utf-8", errors="replace")
+    elif "\ufffd" in content and "\ufffd".encode() not in (part.get_payload(decode=True) or b""):
+        # No charset, or one Python does not know: the bytes were read as ASCII and every "é" became "\ufffd".
+        content = _undeclared(part)
     if part.get_content_subtype() == "html":
         content = html_to_text(content)
     return clean_text(content)
+
+
+def _undeclared(part) -> str:
+    """A part's text when its charset is missing or unknown: UTF-8 if it is valid, else Windows-1252, as
+    spreadsheets and notes are read (older mail programs wrote Latin-1 without saying so)."""
+    payload = part.get_payload(decode=True) or b""
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return payload.decode("cp1252", errors="replace")
 
 
 class _TextExtractor(HTMLParser):

@@ -84,9 +84,25 @@ def _csv_rows(text: str) -> Iterator[list[str]]:
         raise ImportFileError(_("The CSV file is malformed: %(error)s.", error=error)) from None
 
 
+# A workbook is a zip of XML files. Real ones expand about ten times; a "zip bomb" of 1 MB held a 1 GB cell and
+# took 12 s and 1.2 GB of memory just to read its header row.
+MAX_XLSX_EXPANDED_BYTES = 256 * 1024 * 1024
+
+
 def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    import zipfile
+
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            expanded = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        expanded = 0  # openpyxl says what is wrong below
+    if expanded > MAX_XLSX_EXPANDED_BYTES:
+        raise ImportFileError(_("This workbook unpacks to %(size)s MiB, more than the %(limit)s MiB Engage reads. "
+                                "Save it as CSV UTF-8 and try again.", size=f"{expanded // 2**20:,}",
+                                limit=MAX_XLSX_EXPANDED_BYTES // 2**20))
     try:
         with warnings.catch_warnings():
             # openpyxl warns about workbook features it skips (data validation, styles); they do not matter here.

@@ -107,3 +107,11 @@ def test_an_email_nested_thousands_of_parts_deep_is_refused(app, consultation):
     with app.app_context(), pytest.raises(ImportFileError, match="nested too deeply"):
         email_imports.prepare_emails(data=b"".join(parts), filename="deep.eml")
     assert count_rows(app)["responses"] == 0
+
+
+@pytest.mark.parametrize("content_type", [b"text/plain", b"text/plain; charset=x-unknown-zz"])
+def test_latin1_mail_that_does_not_say_so_is_read_as_windows_1252(app, consultation, content_type):
+    raw = b"From: a@example.org\nContent-Type: " + content_type + b"\n\nCaf\xe9 na\xefve, d\xe9j\xe0 vu.\n"
+    with app.app_context():
+        rows, _preview = email_imports.prepare_emails(data=raw, filename="latin.eml")
+    assert [text for text, _hash in rows] == ["Café naïve, déjà vu."]

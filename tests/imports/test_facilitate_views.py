@@ -168,3 +168,19 @@ def test_a_cell_too_long_to_read_found_at_preview_is_a_message(app, client, logi
         assert answer.status_code == 422, action
         assert "The CSV file is malformed" in answer.get_data(as_text=True), action
     assert count_rows(app)["responses"] == 0
+
+
+def test_a_file_over_the_import_limit_is_named_as_too_big_a_file(app, client, login_as, consultation):
+    app.config["IMPORT_MAX_BYTES"] = 1024 * 1024
+    login_as("facilitator")
+    token = _csrf(client, "/facilitate/school-safety/spreadsheet")
+    # Built by hand, so the test client keeps the 1.4 MB body in memory instead of a temporary file.
+    body = (b"--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" + token.encode()
+            + b"\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\ntext\n"
+            + b"x" * 1_400_000 + b"\r\n--b--\r\n")
+    response = client.post("/facilitate/school-safety/spreadsheet", data=body,
+                           content_type="multipart/form-data; boundary=b")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "the largest file Engage takes is 1 MiB" in html and "Make your longest answer shorter" not in html
+    assert count_rows(app)["responses"] == 0

@@ -194,3 +194,13 @@ def test_a_damaged_workbook_is_refused_with_a_way_forward(app, consultation, par
     with pytest.raises(ImportFileError, match="may be damaged"):
         _run(app, damaged, filename="damaged.xlsx", mapping={"text": "text"})
     assert count_rows(app)["responses"] == 0
+
+
+def test_a_workbook_that_unpacks_to_hundreds_of_megabytes_is_refused_before_it_is_read(app, consultation, monkeypatch):
+    from engage.imports import spreadsheet
+
+    monkeypatch.setattr(spreadsheet, "MAX_XLSX_EXPANDED_BYTES", 20_000)  # a real bomb would take a minute to build
+    bomb = _xlsx([["text"], ["x" * 30_000]])
+    with pytest.raises(ImportFileError, match="unpacks to"):
+        _run(app, bomb, filename="bomb.xlsx", mapping={"text": "text"})
+    assert count_rows(app)["responses"] == 0

@@ -107,10 +107,11 @@ class CommentRow:
 @dataclass(frozen=True)
 class CommentPage:
     rows: list[CommentRow]
-    total: int
+    total: int | None  # None: hidden, because a group filter narrowed it below the minimum group size
     page: int
     pages: int
-    facets: dict[str, dict[str, int]]
+    facets: dict[str, dict[str, int | None]]
+    hidden_below: int = 0  # with a group filter: counts under this are hidden (and so is one more, to cover them)
 
 
 class FilterError(ValueError):
@@ -296,12 +297,35 @@ def browse_comments(*, consultation: Consultation, filters: CommentFilters, is_a
     # The total is read off the per-question counts, saving a second pass over the matching comments.
     per_question = facets["question"]
     total = per_question.get(str(filters.question_id), 0) if filters.question_id is not None else sum(per_question.values())
+    minimum = consultation.min_group_size if filters.segment_option_id else 0
+    if minimum:
+        # One group's comments, counted, are counts broken down by group: below the minimum they are hidden
+        # like every other such count, and so is the list (its length would say the number).
+        facets["question"] = _protect({str(NO_QUESTION if q is None else q): per_question.get(
+            str(NO_QUESTION if q is None else q), 0) for q in _question_ids(consultation)}, minimum)
+        shown = facets["question"].get(str(filters.question_id)) if filters.question_id is not None else total
+        if shown is None or shown < minimum:
+            return CommentPage([], None, 1, 1, facets, minimum)
     pages = max(1, math.ceil(total / per_page))
     page = min(filters.page, pages)
     ids = list(db.session.scalars(
         select(matching.c.id).order_by(matching.c.id).limit(per_page).offset((page - 1) * per_page)
     ))
-    return CommentPage(_rows(ids, run_id, is_admin, sees_safeguarding), total, page, pages, facets)
+    return CommentPage(_rows(ids, run_id, is_admin, sees_safeguarding), total, page, pages, facets, minimum)
+
+
+def _protect(counts: dict[str, int], minimum: int) -> dict[str, int | None]:
+    """Counts under the minimum hidden (zero too: it says as much as a one); if only one is, the next smallest is
+    hidden with it, since the counts add up to a total that is shown."""
+    hidden = {key for key, n in counts.items() if n < minimum}
+    if len(hidden) == 1 and len(counts) > 1:
+        hidden.add(min((key for key in counts if key not in hidden), key=lambda key: (counts[key], key)))
+    return {key: None if key in hidden else n for key, n in counts.items()}
+
+
+def _question_ids(consultation: Consultation) -> list[int | None]:
+    """The questions the filter offers: every open-text question, and "no question" (notes and emails)."""
+    return [q.id for q in consultation.questions if q.kind == QuestionKind.TEXT.value] + [None]
 
 
 def _facets(consultation: Consultation, filters: CommentFilters, run_id: int | None) -> dict[str, dict[str, int]]:

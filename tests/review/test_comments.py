@@ -71,6 +71,24 @@ def test_small_groups_are_not_offered_and_cannot_be_forced(app, consultation_id)
     assert page.total == 7 and "minimum group size" in problems[0]
 
 
+def test_a_group_narrowed_below_the_minimum_shows_no_count_and_no_comments(app, client, consultation_id, login_as):
+    # Students (4) may be chosen at a minimum of 3; with a search the group narrows to fewer than 3.
+    with app.app_context():
+        consultation = db.session.get(Consultation, consultation_id)
+        student = next(o.id for f in consultation.segment_fields for o in f.options if o.label == "Student")
+    page = _browse(app, consultation_id, segment=str(student))[0]
+    assert page.total == 4 and len(page.rows) == 4 and page.hidden_below == 3
+    narrowed = _browse(app, consultation_id, segment=str(student), q="counsellor helped 2")[0]
+    assert narrowed.total is None and narrowed.rows == []
+    # Per question: the one question with comments is 1, and "no question" 0: both are hidden.
+    assert set(narrowed.facets["question"].values()) == {None}
+    assert _browse(app, consultation_id, q="counsellor helped 2")[0].total == 1  # no group: counted as before
+    login_as("reviewer")
+    html = client.get(f"/review/school-safety/comments?segment={student}&q=counsellor+helped+2").get_data(as_text=True)
+    assert "Fewer than 3 comments" in html and "The counsellor helped me 2." not in html
+    assert "(fewer than 3)" in html and not re.search(r"\b1 comment\b", html)
+
+
 def test_bad_filter_values_explain_and_do_not_fail(app, client, consultation_id, login_as):
     login_as("reviewer")
     response = client.get("/review/school-safety/comments?question=abc&theme=x9&sentiment=happy&channel=fax&page=z")

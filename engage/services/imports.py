@@ -75,9 +75,9 @@ class ImportRejected(Exception):
         if len(problems) > 1:
             message = ngettext("Nothing was imported: %(problem)s (and %(num)s more).",
                                "Nothing was imported: %(problem)s (and %(num)s more).", len(problems) - 1,
-                               problem=str(problems[0]))
+                               problem=str(problems[0]).rstrip("."))
         else:
-            message = _("Nothing was imported: %(problem)s.", problem=str(problems[0]))
+            message = _("Nothing was imported: %(problem)s.", problem=str(problems[0]).rstrip("."))
         super().__init__(message)
 
 
@@ -169,6 +169,12 @@ class ParsedRow:
 def _parse_row(bound, cells: list[str], row_number: int, header: list[str]) -> tuple[ParsedRow | None, list[Problem]]:
     """Turn one row's mapped cells into answers; None for a blank row."""
     parsed, problems = ParsedRow(), []
+    extra = next((i for i in range(len(header), len(cells)) if cells[i].strip()), None)
+    if extra is not None:
+        # Nothing is dropped unseen: in a CSV, a comma in unquoted text splits it, and the rest lands here.
+        problems.append(Problem(_("There is text past the last named column: '%(value)s'. If a comment holds a "
+                                  "comma, put the comment in quotes; otherwise give the column a name.",
+                                  value=cells[extra][:40]), row_number, extra + 1, ""))
     for target, index in bound:
         value = cells[index] if index < len(cells) else ""
         if not value:

@@ -204,3 +204,16 @@ def test_a_workbook_that_unpacks_to_hundreds_of_megabytes_is_refused_before_it_i
     with pytest.raises(ImportFileError, match="unpacks to"):
         _run(app, bomb, filename="bomb.xlsx", mapping={"text": "text"})
     assert count_rows(app)["responses"] == 0
+
+
+def test_text_past_the_last_named_column_stops_the_import_instead_of_being_dropped(app, consultation):
+    # "I like it, but not the car" typed without quotes: the words after the comma used to vanish.
+    data = b"text,role\nKeep the program,Student\nI like it, but not the car,Teacher\n"
+    preview = _run(app, data, mapping={"text": "text"}, preview=True)
+    assert [(p.row, p.column) for p in preview.problems] == [(3, 3)]
+    assert "past the last named column" in str(preview.problems[0]) and "Teacher" in str(preview.problems[0])
+    with pytest.raises(imports.ImportRejected):
+        _run(app, data, mapping={"text": "text"})
+    assert count_rows(app)["responses"] == 0
+    # Empty trailing cells (a spreadsheet's stray commas) are not a problem.
+    assert _run(app, b"text\nOne,,\nTwo,\n", mapping={"text": "text"}).added == 2

@@ -133,6 +133,9 @@ def _parse_csv(text: str) -> list[dict]:
         if "name" not in headers:
             raise ThemeError(_("The CSV needs a header row with a “name” column (and optionally description, "
                                "keywords, examples)."))
+        repeated = next((h for i, h in enumerate(headers) if h and h in headers[:i]), None)
+        if repeated:
+            raise ThemeError(_("Two columns are both called “%(heading)s”; rename or remove one.", heading=repeated))
         reader.fieldnames = headers
         return [row for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
     except csv.Error as error:

@@ -391,6 +391,7 @@ def test_export_neutralises_formulas_and_round_trips(app, client, demo, login_as
     ("book.csv", b"title,description\nA,b\n", "name"),
     ("book.csv", b"name,description\n,no name\n", "has no name"),
     ("book.csv", b"name\nSafety\nsafety\n", "more than once"),
+    ("book.csv", b"name,description,name\nSafety,a,Trust\n", "both called"),
     ("book.json", b"{not json", "could not be read"),
     ("book.json", b'{"themes": "nope"}', "list of themes"),
     ("book.csv", b"name\n" + b"x" * 100_001, "larger than"),

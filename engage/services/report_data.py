@@ -132,12 +132,13 @@ def _sentiment(scores: list, shown: bool, minimum: int) -> dict:
     return out
 
 
-def _one_row(memberships: list, ids: Sequence[int], minimum: int) -> dict:
+def _one_row(memberships: list, ids: Sequence[int], minimum: int, hide: frozenset = frozenset()) -> dict:
     """Counts of each id over one group of people, suppressed: id -> count or None.
 
     When everyone has exactly one id the counts add up to the group's (published) size, and the library's
     suppression hides more until no hidden count follows from the others. ``tabulate_segment`` cannot do this
-    for a single row: it takes each column's total as published and so hides the whole row.
+    for a single row: it takes each column's total as published and so hides the whole row. Ids in ``hide`` are
+    hidden whatever their count.
     """
     ids = list(ids)
     wanted = set(ids)
@@ -147,7 +148,8 @@ def _one_row(memberships: list, ids: Sequence[int], minimum: int) -> dict:
             counts[("t", "all", i)] += 1
     additive = bool(memberships) and all(len(themes & wanted) == 1 for themes in memberships)
     relations = [(tuple(counts), len(memberships))] if additive else []
-    hidden = _suppress(counts, relations, {k for k, c in counts.items() if c < minimum}, {}, {}, set())
+    primary = {k for k, c in counts.items() if c < minimum or k[2] in hide}  # `hide`: ids hidden for another reason
+    hidden = _suppress(counts, relations, primary, {}, {}, set())
     return {key[2]: None if key in hidden else count for key, count in counts.items()}
 
 

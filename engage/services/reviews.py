@@ -254,11 +254,11 @@ def _cell_sentiment(scores: list, shown: bool, minimum: int) -> dict:
     return _sentiment(scores, shown, minimum)
 
 
-def _one_row(memberships: list, ids: list[int], minimum: int) -> dict:
+def _one_row(memberships: list, ids: list[int], minimum: int, hide: frozenset = frozenset()) -> dict:
     """Each shared theme's count over everyone, suppressed (more when everyone has exactly one theme)."""
     from engage.services.report_data import _one_row as one_row
 
-    return one_row(memberships, ids, minimum) if ids else {}
+    return one_row(memberships, ids, minimum, hide) if ids else {}
 
 
 def _group_key(consultation: Consultation, by: str) -> str:
@@ -282,7 +282,8 @@ def cross_stream(review: Review, *, public: bool) -> dict:
     minimum = review_minimum(review, public=public, consultations=found)
     people, any_sentiment = load_people(review, found)
     shared = review_themes(review)
-    totals = _one_row([p.themes for p in people], [t.id for t in shared], minimum)
+    cover = _covered_by_stream_reports(people, found, [t.id for t in shared], minimum) if public else frozenset()
+    totals = _one_row([p.themes for p in people], [t.id for t in shared], minimum, hide=cover)
     themes = [{"id": t.id, "name": t.name, "description": t.description or "", "n": totals.get(t.id),
                "share": round(totals[t.id] / len(people), 4) if totals.get(t.id) is not None and people else None}
               for t in shared]
@@ -307,6 +308,29 @@ def cross_stream(review: Review, *, public: bool) -> dict:
         views[by] = {"by": by, "total": len(people), "theme_ids": shown_ids, "rows": rows,
                      "sentiment_totals": dict(stream_table.sentiment_totals)}
     return {"min": minimum, "sentiment": any_sentiment, "total": len(people), "themes": themes, "views": views}
+
+
+def _covered_by_stream_reports(people: list[Person], found: list[Consultation], theme_ids: list[int],
+                               minimum: int) -> frozenset:
+    """Shared themes whose review-wide total must stay hidden in public, because of the streams' own reports.
+
+    Each stream publishes its own What We Heard report, which shows a theme's count for that stream when it
+    reaches the stream's public minimum and hides it otherwise. The review-wide total minus every stream's
+    published count is then the sum of the counts the streams hid: when that is between 1 and the minimum, a
+    small group (often one stream's handful of people) could be worked out by subtraction. Every stream is taken
+    to publish, since a published version stays public.
+    """
+    counts: dict[tuple[int, int], int] = {}
+    for person in people:
+        for theme_id in person.themes:
+            counts[(person.stream_id, theme_id)] = counts.get((person.stream_id, theme_id), 0) + 1
+    own_minimum = {c.id: c.public_minimum() for c in found}
+    covered = set()
+    for theme_id in theme_ids:
+        hidden_sum = sum(n for (stream_id, t), n in counts.items() if t == theme_id and n < own_minimum[stream_id])
+        if 0 < hidden_sum < minimum:
+            covered.add(theme_id)
+    return frozenset(covered)
 
 
 def _sum_or_none(values):

@@ -166,3 +166,17 @@ def test_the_codebook_page_adds_and_adopts_shared_themes(app, small_stream_revie
         trust = db.session.scalar(select(ReviewTheme).where(ReviewTheme.name == "Trust"))
         linked = db.session.scalars(select(Theme).where(Theme.review_theme_id == trust.id)).all()
     assert len(linked) == 3
+
+
+def test_a_theme_total_that_the_streams_own_reports_would_give_away_is_hidden_in_public(app, small_stream_review):
+    # Each stream's own report shows Fear when it reaches that stream's public minimum (5): teachers 10,
+    # students 28; the circle's 3 are hidden there. A public review-wide Fear total of 41 would give the 3 away
+    # (41 - 10 - 28), however the stream table hides its cells.
+    review_id, (teachers, students, circle) = small_stream_review
+    public, staff = _view(app, review_id, "stream", public=True), _view(app, review_id, "stream")
+    names = {t["name"]: t for t in public["themes"]}
+    fear = names["Fear"]["id"]
+    # Everyone here has exactly one theme, so the totals add up to everyone: Safety is hidden to cover Fear.
+    assert names["Fear"]["n"] is None and names["Safety"]["n"] is None
+    assert fear not in public["views"]["stream"]["theme_ids"]
+    assert {t["name"]: t["n"] for t in staff["themes"]}["Fear"] == 41  # staff pages already show each stream

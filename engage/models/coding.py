@@ -32,7 +32,7 @@ class Theme(Base):
     archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"))
     # On a merged theme: what the merge moved, dropped and rewrote, so that it can be separated again.
-    merge_undo: Mapped[dict | None] = mapped_column(JSON)
+    merge_undo: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     # The review codebook's theme this one stands for, when the consultation is a stream of a program review.
     review_theme_id: Mapped[int | None] = mapped_column(ForeignKey("review_themes.id", ondelete="SET NULL"), index=True)
 

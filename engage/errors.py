@@ -39,9 +39,14 @@ def kept_text() -> list[tuple[str, str]]:
         items = list(request.form.items(multi=True))
     except Exception:  # noqa: BLE001 - a body that cannot be read has nothing to give back
         return []
-    return [(name, value) for name, value in items
+    return [(_field_label(name), value) for name, value in items
             if name and value.strip() and any(c.isalpha() for c in value)
             and name not in _NOT_KEPT_NAMES and not any(word in name.lower() for word in _NOT_KEPT)]
+
+
+def _field_label(name: str) -> str:
+    """A readable caption from a field's name ("edit-description" -> "Description"); forms are not known here."""
+    return name.rsplit("-", 1)[-1].replace("_", " ").strip().capitalize() or name
 
 
 def _render(code: int, description: str | None = None):

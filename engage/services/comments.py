@@ -112,6 +112,8 @@ class CommentPage:
     pages: int
     facets: dict[str, dict[str, int | None]]
     hidden_below: int = 0  # with a group filter: counts under this are hidden (and so is one more, to cover them)
+    small: frozenset = frozenset()  # facet keys hidden for being under the minimum (the others hidden cover them)
+    covered: bool = False  # the list is withheld although it is not small: its count covers a smaller one
 
 
 class FilterError(ValueError):
@@ -298,29 +300,62 @@ def browse_comments(*, consultation: Consultation, filters: CommentFilters, is_a
     per_question = facets["question"]
     total = per_question.get(str(filters.question_id), 0) if filters.question_id is not None else sum(per_question.values())
     minimum = consultation.min_group_size if filters.segment_option_id else 0
+    small: set = set()
     if minimum:
         # One group's comments, counted, are counts broken down by group: below the minimum they are hidden
-        # like every other such count, and so is the list (its length would say the number).
-        facets["question"] = _protect({str(NO_QUESTION if q is None else q): per_question.get(
-            str(NO_QUESTION if q is None else q), 0) for q in _question_ids(consultation)}, minimum)
-        shown = facets["question"].get(str(filters.question_id)) if filters.question_id is not None else total
-        if shown is None or shown < minimum:
-            return CommentPage([], None, 1, 1, facets, minimum)
+        # like every other such count, and so is the list (its length would say the number). Each filter that
+        # splits the comments into parts (question, sentiment, channel) is protected as a whole, so a hidden
+        # part cannot be worked out as the whole less the other parts.
+        keys = [str(NO_QUESTION if q is None else q) for q in _question_ids(consultation)]
+        questions = {key: per_question.get(key, 0) for key in keys}
+        hidden, small = _protect(questions, minimum)
+        facets["question"] = {key: None if key in hidden else n for key, n in questions.items()}
+        chosen_hidden = str(filters.question_id) in hidden if filters.question_id is not None else False
+        chosen_small = (str(filters.question_id) in small) if filters.question_id is not None else 0 < total < minimum
+        for name, value in (("sentiment", filters.sentiment if run_id else None), ("channel", filters.channel)):
+            if value:
+                parts = _parts(consultation, filters, run_id, name)
+                part_hidden, part_small = _protect(parts, minimum)
+                chosen_hidden = chosen_hidden or value in part_hidden
+                chosen_small = chosen_small or value in part_small
+        if chosen_hidden or chosen_small:
+            return CommentPage([], None, 1, 1, facets, minimum, frozenset(small), covered=not chosen_small)
     pages = max(1, math.ceil(total / per_page))
     page = min(filters.page, pages)
     ids = list(db.session.scalars(
         select(matching.c.id).order_by(matching.c.id).limit(per_page).offset((page - 1) * per_page)
     ))
-    return CommentPage(_rows(ids, run_id, is_admin, sees_safeguarding), total, page, pages, facets, minimum)
+    return CommentPage(_rows(ids, run_id, is_admin, sees_safeguarding), total, page, pages, facets, minimum,
+                       frozenset(small))
 
 
-def _protect(counts: dict[str, int], minimum: int) -> dict[str, int | None]:
-    """Counts under the minimum hidden (zero too: it says as much as a one); if only one is, the next smallest is
-    hidden with it, since the counts add up to a total that is shown."""
-    hidden = {key for key, n in counts.items() if n < minimum}
-    if len(hidden) == 1 and len(counts) > 1:
-        hidden.add(min((key for key in counts if key not in hidden), key=lambda key: (counts[key], key)))
-    return {key: None if key in hidden else n for key, n in counts.items()}
+def _protect(counts: dict[str, int], minimum: int) -> tuple[set, set]:
+    """(hidden, small): counts from 1 to the minimum are hidden; if only one is, the next smallest non-zero count
+    is hidden with it, since the counts add up to a total that is shown. A zero names nobody and stays."""
+    small = {key for key, n in counts.items() if 0 < n < minimum}
+    hidden = set(small)
+    others = [key for key, n in counts.items() if key not in hidden and n > 0]
+    if len(hidden) == 1 and others:
+        hidden.add(min(others, key=lambda key: (counts[key], key)))
+    return hidden, small
+
+
+def _parts(consultation: Consultation, filters: CommentFilters, run_id: int | None, name: str) -> dict[str, int]:
+    """Matching comments per sentiment label or per channel, with that filter left out; "" holds the rest."""
+    base = _filtered(consultation, filters, run_id, skip=name).subquery()
+    everyone = db.session.scalar(select(func.count()).select_from(base))
+    if name == "sentiment":
+        labelled = [(label, db.session.scalar(
+            select(func.count()).select_from(base).join(CommentAnalysis, CommentAnalysis.answer_id == base.c.id)
+            .where(CommentAnalysis.run_id == run_id, _sentiment_is(label))))
+            for label in ("positive", "neutral", "negative")]
+    else:
+        labelled = list(db.session.execute(
+            select(Response.channel, func.count()).select_from(base).join(Answer, Answer.id == base.c.id)
+            .join(Response, Response.id == Answer.response_id).group_by(Response.channel)))
+    parts = {label: n for label, n in labelled}
+    parts[""] = everyone - sum(parts.values())  # comments with no score: a part too, though never chosen
+    return parts
 
 
 def _question_ids(consultation: Consultation) -> list[int | None]:

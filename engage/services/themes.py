@@ -236,7 +236,10 @@ def merge_themes(*, source: Theme, target: Theme, user: User | None) -> Theme:
     if source.archived_at is not None or target.archived_at is not None:
         raise ThemeError(_("Archived themes cannot be merged."))
     begin_write()
-    undo: dict = {"codes": [], "dropped_codes": [], "suggestions": [], "dropped_suggestions": [], "codings": []}
+    # Moved codes and suggestions are kept by comment as well as by id: a later merge of the target may drop one
+    # as a duplicate and a later separation re-create it under a new id.
+    undo: dict = {"codes": [], "code_answers": [], "dropped_codes": [], "suggestions": [], "suggestion_keys": [],
+                  "dropped_suggestions": [], "codings": []}
     target_codes = set(db.session.scalars(select(Code.answer_id).where(Code.theme_id == target.id)))
     for code in db.session.scalars(select(Code).where(Code.theme_id == source.id)).all():
         if code.answer_id in target_codes:
@@ -247,6 +250,7 @@ def merge_themes(*, source: Theme, target: Theme, user: User | None) -> Theme:
             code.theme_id = target.id
             target_codes.add(code.answer_id)
             undo["codes"].append(code.id)
+            undo["code_answers"].append(str(code.answer_id))
     target_suggested = {(a, s) for a, s in db.session.execute(
         select(Suggestion.answer_id, Suggestion.source).where(Suggestion.theme_id == target.id))}
     for suggestion in db.session.scalars(select(Suggestion).where(Suggestion.theme_id == source.id)).all():
@@ -258,6 +262,7 @@ def merge_themes(*, source: Theme, target: Theme, user: User | None) -> Theme:
             suggestion.theme_id = target.id
             target_suggested.add(key)
             undo["suggestions"].append(suggestion.id)
+            undo["suggestion_keys"].append([str(suggestion.answer_id), suggestion.source])
     # Blind double-coding records follow the merge, so agreement is measured on the codebook as it now is.
     for coding in db.session.scalars(
         select(SampleCoding).join(Answer, Answer.id == SampleCoding.answer_id)
@@ -313,13 +318,16 @@ def unmerge_theme(*, consultation_id: int, theme_id: int, user: User | None) -> 
         return None
     target = db.session.get(Theme, theme.merged_into_id)
     if target is None or target.archived_at is not None:
-        raise ThemeError(_("“%(name)s” was merged into a theme that has since been deleted or merged. "
-                           "Bring that theme back first.", name=theme.name))
+        raise ThemeError(_("“%(name)s” was merged into “%(into)s”, which has since been deleted or merged. Bring "
+                           "“%(into)s” back first (under “Deleted themes” or “Merged themes”).", name=theme.name,
+                           into=target.name if target is not None else "?"))
     _check_name(consultation_id, theme.name)
     undo = theme.merge_undo
     begin_write()
-    moved = db.session.scalars(select(Code).where(Code.id.in_(undo.get("codes") or [-1]),
-                                                  Code.theme_id == target.id)).all()
+    # A comment whose code moved had no code of the target before the merge, so its code there now is that one.
+    moved_answers = {uuid.UUID(a) for a in undo.get("code_answers", [])}
+    moved = [code for code in db.session.scalars(select(Code).where(Code.theme_id == target.id))
+             if code.answer_id in moved_answers or code.id in set(undo.get("codes", ()))]
     for code in moved:
         code.theme_id = theme.id
     answers = _existing_answers([r["answer_id"] for r in undo.get("dropped_codes", []) +
@@ -329,9 +337,11 @@ def unmerge_theme(*, consultation_id: int, theme_id: int, user: User | None) -> 
             db.session.add(Code(answer_id=answers[record["answer_id"]], theme_id=theme.id,
                                 coder_id=_existing_user(record["coder_id"]), origin=record["origin"],
                                 created_at=dt.datetime.fromisoformat(record["created_at"])))
-    for suggestion in db.session.scalars(select(Suggestion).where(
-            Suggestion.id.in_(undo.get("suggestions") or [-1]), Suggestion.theme_id == target.id)).all():
-        suggestion.theme_id = theme.id
+    moved_keys = {(uuid.UUID(a), source) for a, source in undo.get("suggestion_keys", [])}
+    moved_ids = set(undo.get("suggestions", ()))
+    for suggestion in db.session.scalars(select(Suggestion).where(Suggestion.theme_id == target.id)).all():
+        if (suggestion.answer_id, suggestion.source) in moved_keys or suggestion.id in moved_ids:
+            suggestion.theme_id = theme.id
     for record in undo.get("dropped_suggestions", []):
         if record["answer_id"] in answers:
             db.session.add(Suggestion(

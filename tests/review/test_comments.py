@@ -80,13 +80,32 @@ def test_a_group_narrowed_below_the_minimum_shows_no_count_and_no_comments(app, 
     assert page.total == 4 and len(page.rows) == 4 and page.hidden_below == 3
     narrowed = _browse(app, consultation_id, segment=str(student), q="counsellor helped 2")[0]
     assert narrowed.total is None and narrowed.rows == []
-    # Per question: the one question with comments is 1, and "no question" 0: both are hidden.
-    assert set(narrowed.facets["question"].values()) == {None}
+    # Per question: the one question with a match has 1 (hidden); the others have none, and a zero names nobody.
+    assert sorted(set(narrowed.facets["question"].values()), key=str) == [0, None]
     assert _browse(app, consultation_id, q="counsellor helped 2")[0].total == 1  # no group: counted as before
     login_as("reviewer")
     html = client.get(f"/review/school-safety/comments?segment={student}&q=counsellor+helped+2").get_data(as_text=True)
     assert "Fewer than 3 comments" in html and "The counsellor helped me 2." not in html
     assert "(fewer than 3)" in html and not re.search(r"\b1 comment\b", html)
+
+
+def test_a_part_of_a_group_cannot_be_worked_out_from_the_other_parts(app, client, make_consultation, login_as):
+    # Students: 12 online and 2 on paper (minimum 3). Paper is hidden; online must be hidden too, or the
+    # group's shown total of 14 less the online 12 would give the paper 2 away.
+    cid = make_consultation("parts", min_group_size=3)
+    add_responses(app, cid, [(f"Online words {i}.", "online", {"role": ["Student"]}, []) for i in range(12)]
+                  + [(f"Paper words {i}.", "paper", {"role": ["Student"]}, []) for i in range(2)])
+    with app.app_context():
+        consultation = db.session.get(Consultation, cid)
+        student = next(o.id for f in consultation.segment_fields for o in f.options if o.label == "Student")
+    assert _browse(app, cid, segment=str(student))[0].total == 14
+    paper = _browse(app, cid, segment=str(student), channel="paper")[0]
+    online = _browse(app, cid, segment=str(student), channel="online")[0]
+    assert (paper.total, paper.covered, paper.rows) == (None, False, [])
+    assert (online.total, online.covered, online.rows) == (None, True, [])
+    login_as("reviewer")
+    html = client.get(f"/review/parts/comments?segment={student}&channel=online").get_data(as_text=True)
+    assert "Comments not listed" in html and "Fewer than" not in html and "Online words" not in html
 
 
 def test_bad_filter_values_explain_and_do_not_fail(app, client, consultation_id, login_as):

@@ -239,6 +239,27 @@ def test_separating_again_keeps_work_done_since_the_merge(app, demo):
         assert db.session.get(Theme, a).keywords == ["one", "two", "three"]
 
 
+def test_chained_merges_separate_back_exactly(app, demo):
+    # Comments coded A and C but not B: A -> B moves their codes, B -> C drops them as duplicates, separating B
+    # re-creates them under new ids, and separating A must still take them back.
+    a, b, c = add(app, demo, "A"), add(app, demo, "B"), add(app, demo, "C")
+    answers = some_answers(app, demo, 6)
+    code(app, answers[:4], a)
+    code(app, answers[2:5], b)
+    code(app, [answers[0], answers[1], answers[5]], c)
+    with app.app_context():
+        db.session.add(Suggestion(answer_id=answers[5], theme_id=a, source="discovery", score=0.5))
+        db.session.commit()
+        before = _codes_and_suggestions()
+        for source, target in ((a, b), (b, c)):
+            service.merge_themes(source=db.session.get(Theme, source), target=db.session.get(Theme, target), user=None)
+            db.session.commit()
+        for theme_id in (b, a):
+            service.unmerge_theme(consultation_id=demo, theme_id=theme_id, user=None)
+            db.session.commit()
+        assert _codes_and_suggestions() == before
+
+
 def test_separating_needs_the_theme_it_went_into_back_first(app, client, demo, login_as):
     a, b, c = add(app, demo, "A"), add(app, demo, "B"), add(app, demo, "C")
     login_as("reviewer")
@@ -249,7 +270,8 @@ def test_separating_needs_the_theme_it_went_into_back_first(app, client, demo, l
     assert client.post(f"/review/sro-review/themes/{a}/merge", data={"csrf_token": token, "target": str(c)}).status_code == 303
     response = client.post(f"/review/sro-review/themes/{b}/unmerge", data={"csrf_token": token})
     assert response.status_code == 303
-    assert "has since been deleted or merged" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "was merged into “A”, which has since been deleted or merged" in \
+        client.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Theme, b).archived_at is not None
     for theme_id in (a, b):  # A out of C first, then B out of A

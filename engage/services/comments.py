@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, column, func, literal_column, or_, select, table
+from sqlalchemy import Select, and_, case, column, func, literal_column, or_, select, table
 
+from engage.analysis.segments import _suppress  # the library's complementary suppression, as reports use it
 from engage.analysis.sentiment import NEGATIVE_BELOW, POSITIVE_FROM
 from engage.extensions import db
 from engage.models import (
@@ -130,7 +131,8 @@ def latest_run(consultation: Consultation) -> AnalysisRun | None:
 
 def filter_choices(*, consultation: Consultation, sees_safeguarding: bool) -> FilterChoices:
     """What can be filtered on. Segment values with fewer respondents than the minimum are not offered."""
-    questions = [(q.id, q.prompt) for q in consultation.questions if q.kind == QuestionKind.TEXT.value]
+    prompts = {q.id: q.prompt for q in consultation.questions}
+    questions = [(q, prompts[q]) for q in _text_question_ids(consultation)]
     questions.append((NO_QUESTION, _(NO_QUESTION_LABEL)))
     themes = db.session.execute(
         select(Theme.id, Theme.name).where(Theme.consultation_id == consultation.id, Theme.archived_at.is_(None))
@@ -225,7 +227,7 @@ def _filtered(consultation: Consultation, filters: CommentFilters, run_id: int |
     """The ids of matching comments, as a SELECT to count, page or group. `skip` leaves one filter out (facets)."""
     # Scoped by the consultation's open-text questions rather than a join to responses: the question index
     # then covers the count, where a join costs one row lookup per comment (seconds at 100k on SQLite).
-    text_questions = [q.id for q in consultation.questions if q.kind == QuestionKind.TEXT.value]
+    text_questions = _text_question_ids(consultation)
     # Emails and session notes answer no question: they are found through their responses instead.
     untied = and_(Answer.question_id.is_(None), Answer.response_id.in_(
         select(Response.id).where(Response.consultation_id == consultation.id)
@@ -330,14 +332,17 @@ def browse_comments(*, consultation: Consultation, filters: CommentFilters, is_a
 
 
 def _protect(counts: dict[str, int], minimum: int) -> tuple[set, set]:
-    """(hidden, small): counts from 1 to the minimum are hidden; if only one is, the next smallest non-zero count
-    is hidden with it, since the counts add up to a total that is shown. A zero names nobody and stays."""
+    """(hidden, small) for parts that add up to a shown total: counts from 1 to under the minimum, and what the
+    analysis library's complementary suppression hides with them. A zero names nobody and is shown."""
+    cells = {("part", "all", key): n for key, n in counts.items()}
     small = {key for key, n in counts.items() if 0 < n < minimum}
-    hidden = set(small)
-    others = [key for key, n in counts.items() if key not in hidden and n > 0]
-    if len(hidden) == 1 and others:
-        hidden.add(min(others, key=lambda key: (counts[key], key)))
-    return hidden, small
+    hidden = _suppress(cells, [(tuple(cells), sum(counts.values()))], {("part", "all", key) for key in small},
+                       {}, {}, set())
+    return {cell[2] for cell in hidden}, small
+
+
+_SENTIMENT_LABEL = case((CommentAnalysis.sentiment >= POSITIVE_FROM, "positive"),
+                        (CommentAnalysis.sentiment <= NEGATIVE_BELOW, "negative"), else_="neutral")
 
 
 def _parts(consultation: Consultation, filters: CommentFilters, run_id: int | None, name: str) -> dict[str, int]:
@@ -345,22 +350,24 @@ def _parts(consultation: Consultation, filters: CommentFilters, run_id: int | No
     base = _filtered(consultation, filters, run_id, skip=name).subquery()
     everyone = db.session.scalar(select(func.count()).select_from(base))
     if name == "sentiment":
-        labelled = [(label, db.session.scalar(
-            select(func.count()).select_from(base).join(CommentAnalysis, CommentAnalysis.answer_id == base.c.id)
-            .where(CommentAnalysis.run_id == run_id, _sentiment_is(label))))
-            for label in ("positive", "neutral", "negative")]
+        query = (select(_SENTIMENT_LABEL, func.count()).select_from(base)
+                 .join(CommentAnalysis, and_(CommentAnalysis.answer_id == base.c.id, CommentAnalysis.run_id == run_id))
+                 .group_by(_SENTIMENT_LABEL))
     else:
-        labelled = list(db.session.execute(
-            select(Response.channel, func.count()).select_from(base).join(Answer, Answer.id == base.c.id)
-            .join(Response, Response.id == Answer.response_id).group_by(Response.channel)))
-    parts = {label: n for label, n in labelled}
+        query = (select(Response.channel, func.count()).select_from(base).join(Answer, Answer.id == base.c.id)
+                 .join(Response, Response.id == Answer.response_id).group_by(Response.channel))
+    parts = dict(db.session.execute(query).all())
     parts[""] = everyone - sum(parts.values())  # comments with no score: a part too, though never chosen
     return parts
 
 
+def _text_question_ids(consultation: Consultation) -> list[int]:
+    return [q.id for q in consultation.questions if q.kind == QuestionKind.TEXT.value]
+
+
 def _question_ids(consultation: Consultation) -> list[int | None]:
     """The questions the filter offers: every open-text question, and "no question" (notes and emails)."""
-    return [q.id for q in consultation.questions if q.kind == QuestionKind.TEXT.value] + [None]
+    return [*_text_question_ids(consultation), None]
 
 
 def _facets(consultation: Consultation, filters: CommentFilters, run_id: int | None) -> dict[str, dict[str, int]]:

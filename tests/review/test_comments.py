@@ -108,6 +108,33 @@ def test_a_part_of_a_group_cannot_be_worked_out_from_the_other_parts(app, client
     assert "Comments not listed" in html and "Fewer than" not in html and "Online words" not in html
 
 
+def test_a_sentiment_cannot_be_worked_out_from_the_other_sentiments(app, make_consultation):
+    # Students: 12 positive, 2 neutral (minimum 3). Neutral is hidden, and so must positive be, or the group's
+    # 14 less 12 positive less 0 negative would give the 2 away.
+    from engage.models import AnalysisRun, Answer, CommentAnalysis, Response
+
+    cid = make_consultation("tones", min_group_size=3)
+    add_responses(app, cid, [(f"Glad {i}.", "online", {"role": ["Student"]}, []) for i in range(12)]
+                  + [(f"Fine {i}.", "online", {"role": ["Student"]}, []) for i in range(2)])
+    with app.app_context():
+        consultation = db.session.get(Consultation, cid)
+        student = next(o.id for f in consultation.segment_fields for o in f.options if o.label == "Student")
+        run = AnalysisRun(consultation_id=cid, version=1, status="done")
+        db.session.add(run)
+        db.session.flush()
+        for answer_id, text in db.session.execute(select(Answer.id, Answer.text).join(Response).where(
+                Response.consultation_id == cid)):
+            db.session.add(CommentAnalysis(run_id=run.id, answer_id=answer_id,
+                                           sentiment=0.8 if text.startswith("Glad") else 0.0))
+        db.session.commit()
+    neutral = _browse(app, cid, segment=str(student), sentiment="neutral")[0]
+    positive = _browse(app, cid, segment=str(student), sentiment="positive")[0]
+    negative = _browse(app, cid, segment=str(student), sentiment="negative")[0]
+    assert (neutral.total, neutral.covered) == (None, False)
+    assert (positive.total, positive.covered, positive.rows) == (None, True, [])
+    assert negative.total == 0  # nobody: nothing to protect
+
+
 def test_bad_filter_values_explain_and_do_not_fail(app, client, consultation_id, login_as):
     login_as("reviewer")
     response = client.get("/review/school-safety/comments?question=abc&theme=x9&sentiment=happy&channel=fax&page=z")

@@ -60,9 +60,6 @@ def import_command(file: Path, slug: str, channel: str, text_column: str | None,
     try:
         result, noun = _run(consultation, channel, data, file.name, maps, text_column, language, today,
                             held_on.date() if held_on else None, organisation, attendees, description)
-    except RecursionError:
-        db.session.rollback()
-        raise click.ClickException(f"{file.name}: the file is nested too deeply to read.") from None
     except (ImportFileError, ImportRejected) as error:
         db.session.rollback()
         if isinstance(error, ImportRejected) and len(error.problems) > 1:

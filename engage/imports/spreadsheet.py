@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import warnings
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -90,8 +91,6 @@ MAX_XLSX_EXPANDED_BYTES = 256 * 1024 * 1024
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
-    import zipfile
-
     from openpyxl import load_workbook
 
     try:
@@ -112,8 +111,6 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
             for row in sheet.iter_rows(values_only=True):
                 yield [_cell_text(value) for value in row]
             workbook.close()
-    except ImportFileError:
-        raise
     except Exception:  # noqa: BLE001 - a damaged workbook fails inside openpyxl in many ways (zip, XML, no sheet)
         raise ImportFileError(_("The Excel workbook cannot be read: it may be damaged. Open it in Excel or "
                                 "LibreOffice, save it again (or as CSV UTF-8) and try again.")) from None

@@ -72,12 +72,13 @@ class ImportRejected(Exception):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
+        first = str(problems[0]).rstrip(".")  # the sentence below ends it
         if len(problems) > 1:
             message = ngettext("Nothing was imported: %(problem)s (and %(num)s more).",
                                "Nothing was imported: %(problem)s (and %(num)s more).", len(problems) - 1,
-                               problem=str(problems[0]).rstrip("."))
+                               problem=first)
         else:
-            message = _("Nothing was imported: %(problem)s.", problem=str(problems[0]).rstrip("."))
+            message = _("Nothing was imported: %(problem)s.", problem=first)
         super().__init__(message)
 
 

@@ -236,10 +236,10 @@ def merge_themes(*, source: Theme, target: Theme, user: User | None) -> Theme:
     if source.archived_at is not None or target.archived_at is not None:
         raise ThemeError(_("Archived themes cannot be merged."))
     begin_write()
-    # Moved codes and suggestions are kept by comment as well as by id: a later merge of the target may drop one
-    # as a duplicate and a later separation re-create it under a new id.
-    undo: dict = {"codes": [], "code_answers": [], "dropped_codes": [], "suggestions": [], "suggestion_keys": [],
-                  "dropped_suggestions": [], "codings": []}
+    # Moved codes and suggestions are kept by comment, not by id: a later merge of the target may drop one as a
+    # duplicate and a later separation re-create it under a new id.
+    undo: dict = {"code_answers": [], "dropped_codes": [], "suggestion_keys": [], "dropped_suggestions": [],
+                  "codings": []}
     target_codes = set(db.session.scalars(select(Code.answer_id).where(Code.theme_id == target.id)))
     for code in db.session.scalars(select(Code).where(Code.theme_id == source.id)).all():
         if code.answer_id in target_codes:
@@ -249,7 +249,6 @@ def merge_themes(*, source: Theme, target: Theme, user: User | None) -> Theme:
         else:
             code.theme_id = target.id
             target_codes.add(code.answer_id)
-            undo["codes"].append(code.id)
             undo["code_answers"].append(str(code.answer_id))
     target_suggested = {(a, s) for a, s in db.session.execute(
         select(Suggestion.answer_id, Suggestion.source).where(Suggestion.theme_id == target.id))}
@@ -261,7 +260,6 @@ def merge_themes(*, source: Theme, target: Theme, user: User | None) -> Theme:
         else:
             suggestion.theme_id = target.id
             target_suggested.add(key)
-            undo["suggestions"].append(suggestion.id)
             undo["suggestion_keys"].append([str(suggestion.answer_id), suggestion.source])
     # Blind double-coding records follow the merge, so agreement is measured on the codebook as it now is.
     for coding in db.session.scalars(
@@ -280,7 +278,7 @@ def merge_themes(*, source: Theme, target: Theme, user: User | None) -> Theme:
     source.archived_at, source.merged_into_id, source.merge_undo = utcnow(), target.id, undo
     db.session.flush()
     record_event(actor=user, action="merge_themes", target_type="theme", target_id=target.id,
-                 details={"merged": source.id, "codes_moved": len(undo["codes"]),
+                 details={"merged": source.id, "codes_moved": len(undo["code_answers"]),
                           "duplicates_dropped": len(undo["dropped_codes"])})
     db.session.flush()
     return target
@@ -325,24 +323,22 @@ def unmerge_theme(*, consultation_id: int, theme_id: int, user: User | None) -> 
     undo = theme.merge_undo
     begin_write()
     # A comment whose code moved had no code of the target before the merge, so its code there now is that one.
-    moved_answers = {uuid.UUID(a) for a in undo.get("code_answers", [])}
+    moved_answers = {uuid.UUID(a) for a in undo["code_answers"]}
     moved = [code for code in db.session.scalars(select(Code).where(Code.theme_id == target.id))
-             if code.answer_id in moved_answers or code.id in set(undo.get("codes", ()))]
+             if code.answer_id in moved_answers]
     for code in moved:
         code.theme_id = theme.id
-    answers = _existing_answers([r["answer_id"] for r in undo.get("dropped_codes", []) +
-                                 undo.get("dropped_suggestions", [])])
-    for record in undo.get("dropped_codes", []):
-        if record["answer_id"] in answers:
-            db.session.add(Code(answer_id=answers[record["answer_id"]], theme_id=theme.id,
+    answers = _existing_answers([r["answer_id"] for r in undo["dropped_codes"] + undo["dropped_suggestions"]])
+    recreated = [r for r in undo["dropped_codes"] if r["answer_id"] in answers]
+    for record in recreated:
+        db.session.add(Code(answer_id=answers[record["answer_id"]], theme_id=theme.id,
                                 coder_id=_existing_user(record["coder_id"]), origin=record["origin"],
                                 created_at=dt.datetime.fromisoformat(record["created_at"])))
-    moved_keys = {(uuid.UUID(a), source) for a, source in undo.get("suggestion_keys", [])}
-    moved_ids = set(undo.get("suggestions", ()))
+    moved_keys = {(uuid.UUID(a), source) for a, source in undo["suggestion_keys"]}
     for suggestion in db.session.scalars(select(Suggestion).where(Suggestion.theme_id == target.id)).all():
-        if (suggestion.answer_id, suggestion.source) in moved_keys or suggestion.id in moved_ids:
+        if (suggestion.answer_id, suggestion.source) in moved_keys:
             suggestion.theme_id = theme.id
-    for record in undo.get("dropped_suggestions", []):
+    for record in undo["dropped_suggestions"]:
         if record["answer_id"] in answers:
             db.session.add(Suggestion(
                 answer_id=answers[record["answer_id"]], theme_id=theme.id, run_id=_existing_run(record["run_id"]),
@@ -350,31 +346,29 @@ def unmerge_theme(*, consultation_id: int, theme_id: int, user: User | None) -> 
                 created_at=dt.datetime.fromisoformat(record["created_at"]),
                 decided_by_id=_existing_user(record["decided_by_id"]),
                 decided_at=dt.datetime.fromisoformat(record["decided_at"]) if record["decided_at"] else None))
-    for record in undo.get("codings", []):
+    for record in undo["codings"]:
         coding = db.session.get(SampleCoding, (record["sample_id"], uuid.UUID(record["answer_id"]), record["coder_id"]))
         if coding is not None and list(coding.theme_ids) == record["after"]:
             coding.theme_ids = record["before"]
-    if list(target.keywords or []) == undo.get("merged_keywords"):
-        target.keywords = undo.get("target_keywords", [])
-    if list(target.examples or []) == undo.get("merged_examples"):
-        target.examples = undo.get("target_examples", [])
+    if list(target.keywords or []) == undo["merged_keywords"]:
+        target.keywords = undo["target_keywords"]
+    if list(target.examples or []) == undo["merged_examples"]:
+        target.examples = undo["target_examples"]
     theme.archived_at, theme.merged_into_id, theme.merge_undo = None, None, None
     theme.position = _next_position(consultation_id)
     db.session.flush()
     record_event(actor=user, action="unmerge_themes", target_type="theme", target_id=theme.id,
-                 details={"from": target.id, "codes_back": len(moved) + len(
-                     [r for r in undo.get("dropped_codes", []) if r["answer_id"] in answers])})
+                 details={"from": target.id, "codes_back": len(moved) + len(recreated)})
     db.session.flush()
     return theme
 
 
 def _existing_answers(answer_ids: list[str]) -> dict[str, uuid.UUID]:
     """The given answers that still exist (a retention purge may have deleted some), by their id's text."""
-    wanted = {uuid.UUID(a) for a in answer_ids}
+    wanted = sorted({uuid.UUID(a) for a in answer_ids})
     found: set = set()
-    chunk = sorted(wanted)
-    for start in range(0, len(chunk), 500):
-        found.update(db.session.scalars(select(Answer.id).where(Answer.id.in_(chunk[start:start + 500]))))
+    for start in range(0, len(wanted), 500):
+        found.update(db.session.scalars(select(Answer.id).where(Answer.id.in_(wanted[start:start + 500]))))
     return {str(a): a for a in found}
 
 

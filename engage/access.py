@@ -1,11 +1,10 @@
 """Who may see staff pages: a guard applied to each staff blueprint as a whole."""
 import datetime as dt
 
-from flask import abort, current_app, render_template, url_for
-from flask_babel import gettext as _
+from flask import abort, current_app
 from flask_login import current_user
 
-from engage.errors import kept_text
+from engage.errors import signed_out_page
 from engage.extensions import db, login_manager
 
 
@@ -14,14 +13,8 @@ def require_roles(*roles: str):
 
     def guard():
         if not current_user.is_authenticated:
-            kept = kept_text()
-            if kept:  # signed out while writing (idle too long): show what was typed instead of losing it
-                return render_template(
-                    "errors/error.html", code=401, title=_("You were signed out"),
-                    message=_("You were signed out after a while without activity, so nothing was saved. Copy what "
-                              "you typed below, sign in again and paste it back."),
-                    kept=kept, sign_in=url_for(login_manager.login_view)), 401
-            return login_manager.unauthorized()
+            # Signed out while writing (idle too long): show what was typed instead of losing it.
+            return signed_out_page() or login_manager.unauthorized()
         if roles and not current_user.has_role(*roles):
             abort(403)
         return None

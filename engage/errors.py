@@ -57,15 +57,39 @@ def _render(code: int, description: str | None = None):
 
 
 def handle_http_error(error: HTTPException):
-    from flask import request
-
-    if error.code == 413 and request.blueprint == "facilitate":  # a facilitator's file, not a participant's answer
-        from engage.services.imports import import_max_bytes
-
-        return render_template("errors/error.html", code=413, title=_MESSAGES[413][0], message=_l(
-            "The file is too big: the largest file Engage takes is %(size)s MiB. Split it into smaller files, or "
-            "save it as CSV, and try again.", size=f"{round(import_max_bytes() / 2**20, 1):g}")), 413
     return _render(error.code or 500, error.description)
+
+
+def too_big_page(message: str):
+    """The 413 page with a message of a blueprint's own (a facilitator's file is not a participant's answer)."""
+    return render_template("errors/error.html", code=413, title=_MESSAGES[413][0], message=message), 413
+
+
+def _way_back() -> str | None:
+    """The page the form was posted from, when it can be opened again (an editor posts to its own address)."""
+    from flask import current_app, request
+
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(request.path, method="GET")
+    except HTTPException:  # a POST-only address (405), or one that redirects
+        return None
+    return request.path
+
+
+def signed_out_page():
+    """For a staff POST after the staff session ended: what was typed, a way to sign in and come back; or None
+    when nothing was typed (the usual redirect to the login page then does)."""
+    from flask import url_for
+
+    kept = kept_text()
+    if not kept:
+        return None
+    back = _way_back()
+    return render_template(
+        "errors/error.html", code=401, title=_l("You were signed out"),
+        message=_l("You were signed out after a while without activity, so nothing was saved. Copy what you typed "
+                   "below, sign in again and paste it back."),
+        kept=kept, sign_in=url_for("auth.login", next=back) if back else url_for("auth.login")), 401
 
 
 def handle_csrf_error(error: CSRFError):
@@ -74,7 +98,7 @@ def handle_csrf_error(error: CSRFError):
         code=400,
         title=_l("This page timed out"),
         message=_l("This page was open for a long time. Please go back, reload the page and try again."),
-        kept=kept_text(),
+        kept=kept_text(), back=_way_back(),
     ), 400
 
 

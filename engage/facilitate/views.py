@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from engage.access import require_consultation, require_roles
+from engage.errors import too_big_page
 from engage.extensions import db
 from engage.facilitate.forms import LANGUAGES, EmailUploadForm, SessionForm, SpreadsheetUploadForm
 from engage.i18n import source_language
@@ -33,6 +34,13 @@ def allow_large_uploads(_endpoint, _values) -> None:
 
 
 bp.before_request(require_roles(Role.FACILITATOR.value))
+
+
+@bp.errorhandler(413)
+def file_too_big(_error):
+    return too_big_page(_("The file is too big: the largest file Engage takes is %(size)s MiB. Split it into smaller "
+                          "files, or save it as CSV, and try again.",
+                          size=f"{round(imports.import_max_bytes() / 2**20, 1):g}"))
 
 
 def consultation_or_404(slug: str) -> Consultation:

@@ -189,9 +189,6 @@ def delete_theme(slug: str, theme_id: int):
 @bp.route("/<slug>/themes/<int:theme_id>/restore", methods=["POST"])
 def restore_theme(slug: str, theme_id: int):
     consultation = consultation_or_404(slug)
-    if not ActionForm().validate_on_submit():
-        flash(_("The page had expired, so nothing was restored. Try again."), "warning")
-        return redirect(url_for("review.show_theme_board", slug=slug, _anchor="deleted"), code=303)
     try:
         theme = service.restore_theme(consultation_id=consultation.id, theme_id=theme_id, user=current_user)
     except ThemeError as error:
@@ -209,9 +206,6 @@ def restore_theme(slug: str, theme_id: int):
 def unmerge_theme(slug: str, theme_id: int):
     consultation = consultation_or_404(slug)
     back = url_for("review.show_theme_board", slug=slug, _anchor="merged")
-    if not ActionForm().validate_on_submit():
-        flash(_("The page had expired, so nothing was separated. Try again."), "warning")
-        return redirect(back, code=303)
     try:
         theme = service.unmerge_theme(consultation_id=consultation.id, theme_id=theme_id, user=current_user)
     except ThemeError as error:

@@ -102,7 +102,8 @@ def test_signed_out_while_writing_shows_what_was_typed_and_saves_nothing(app, cl
                            data={"csrf_token": token, "title": "About", "body": "Two hours of careful words."})
     html = response.get_data(as_text=True)
     assert response.status_code == 401 and "You were signed out" in html
-    assert "Two hours of careful words.</textarea>" in html and "/auth/login" in html
+    assert "Two hours of careful words.</textarea>" in html
+    assert "/auth/login?next=/review/any-consultation/report/sections/about" in html  # back to the editor
     assert client.get("/staff/").status_code == 302
 
 

@@ -296,5 +296,6 @@ def test_a_long_french_section_fits_and_a_timed_out_page_shows_the_text_back(app
     assert response.status_code == 400 and "This page timed out" in html
     assert "Mes mots &lt;b&gt;à garder&lt;/b&gt;\nligne deux</textarea>" in html and "expired" not in html
     assert re.search(r'<label for="kept-\d+">Body</label>', html)
+    assert f'<a href="{url}">Open the page again</a>' in html  # the editor opens again at its own address
     with app.app_context():
         assert next(s.body for s in db.session.scalar(select(Report)).sections if s.key == "about") == long_french

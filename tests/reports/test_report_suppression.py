@@ -9,7 +9,7 @@ from scipy.optimize import linprog
 
 from engage.analysis.segments import normalise_segment_value
 from engage.services.report_data import Split, assemble_tables, quote_label
-from engage.services.segments import IN_GROUP
+from engage.services.segments import IN_GROUP, NOT_IN_GROUP
 from tests.reports.strategies import QUESTIONS
 from tests.reports.strategies import cases as _cases
 from tests.reports.strategies import splits as _splits
@@ -181,6 +181,12 @@ def test_no_hidden_count_can_be_worked_out_from_what_is_published(case):
         segment = segments.get(split.dimension.key)
         if split.multiple:
             published = {IN_GROUP: rows.get(split.dimension.label)} if split.dimension.label in rows else {}
+            if published.get(IN_GROUP) is not None:
+                # "Everyone else" is everyone less the group, so it is published with it: it must not be a
+                # small group itself (the group is hidden then, with it).
+                rest = len(people) - published[IN_GROUP]
+                assert not 0 < rest < split.minimum, (split.dimension.label, rest)
+                published[NOT_IN_GROUP] = rest
         else:
             published = {("(not stated)" if label == "Not stated" else label): n for label, n in rows.items()}
             assert set(published) == set(truth)

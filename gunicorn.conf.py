@@ -5,15 +5,20 @@ import os
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 # CPU-bound views: processes do the work (one Python thread per process runs at a time), and a second
 # thread per worker covers a slow client. Measured on 2 cores with bench/intake_load.py at 16 connections,
-# three rounds each (median submissions/s, p99): 3x2 237/s 90 ms, 4x1 245/s 169 ms, 4x2 225/s 107 ms,
-# 2x4 207/s, 2x2 191/s. One process more than there are cores keeps both cores busy while one waits for
-# SQLite's write lock, without the extra switching that a fourth process added.
+# without keep-alive (below), two rounds each, submissions/s: 3x2 380-395, 4x2 384-400, 3x1 400-421,
+# 5x1 414-416 (2026-11-25). The differences are within the host's noise; 3x2 keeps the slow-client cover.
+# One process more than there are cores keeps both cores busy while one waits for SQLite's write lock.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", 2))
 worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 20
-keepalive = 5
+# No keep-alive: every request is a new connection, which whichever process is free accepts. A kept-alive
+# connection stays with the process that first accepted it, and with gthread one process can take them all:
+# 3 rounds in 10 at 16 connections had all 16 on one worker (seen with `ss -tnp`), held to one core at about
+# 276/s instead of 470/s. Without keep-alive, 8 rounds gave 380-421/s at p99 61-84 ms (2026-11-25).
+# nginx in front opens a new upstream connection per request too (deploy/nginx.conf keeps none).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 0))
 # A killed or leaking worker is replaced; requests in flight elsewhere carry on.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
 max_requests_jitter = 2000

@@ -22,11 +22,17 @@
       boxes.forEach(function (box) { box.checked = all.checked; });
     });
   });
-  // Merging and deleting a theme cannot be undone from the page: ask first (the question is in the page's
-  // language, in data-confirm).
+  // Merging and deleting a theme move many codes at once: ask first. The question is in the page's language,
+  // in data-confirm; a {target} in it becomes the option chosen in the form's list, so the reviewer reads
+  // which theme the comments will go to.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+      var question = form.getAttribute("data-confirm");
+      var list = form.querySelector("select");
+      if (list && list.selectedIndex >= 0) {
+        question = question.replace("{target}", list.options[list.selectedIndex].text.trim());
+      }
+      if (!window.confirm(question)) { event.preventDefault(); }
     });
   });
 }());

@@ -75,12 +75,16 @@ def test_reviewer_merges_two_themes(coded_review, live_server, page):
     before = cards.count()
     first_name = cards.first.locator("h2").inner_text()
     cards.first.get_by_role("link", name=re.compile("Rename, merge, split or delete")).click()
-    page.get_by_label("Merge into").select_option(index=0)
-    # A merge moves many codes at once, so the page asks first: saying no changes nothing, saying yes merges.
+    merge_into = page.get_by_label("Merge into")
+    merge_into.select_option(index=1)
+    target_name = merge_into.locator("option:checked").inner_text().strip()
+    # A merge moves many codes at once, so the page asks first, naming both themes: saying no changes nothing,
+    # saying yes merges.
     questions = []
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
     page.get_by_role("button", name="Merge").click()
-    assert questions and first_name in questions[0] and "separate them again" in questions[0]
+    assert questions and "separate them again" in questions[0]
+    assert f"“{first_name}” into “{target_name}”" in questions[0]
     assert "/themes/" in page.url  # still on the theme's page
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Merge").click()

@@ -1,11 +1,14 @@
 """Views for participants: no account, no cookie beyond the CSRF session, nothing about them stored."""
+import contextlib
 import datetime as dt
+import sqlite3
 import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf.csrf import generate_csrf, validate_csrf
+from sqlalchemy import exc as sa_exc
 from wtforms.validators import ValidationError
 
 from engage.extensions import csrf, db, limiter
@@ -38,7 +41,13 @@ _INTAKE_MESSAGES = {
     "csrf": _l("This page was open for a long time, so we could not check that it was sent from here. "
                "Your answers are still below. Please check them and press Send again."),
     "too_fast": _l("Please take a moment to check your answers, then press Send again."),
+    "unavailable": _l("We could not save your answers just now because of a problem on our side. Nothing was "
+                      "saved, and your answers are still below. Please wait a minute, then press Send again."),
 }
+# The database did not answer (restarting, unreachable, or SQLite's write lock held past its busy timeout).
+# The form's one-time key makes sending again safe even if the commit did land before the connection broke.
+_DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sqlite3.OperationalError)
+_RETRY_AFTER_SECONDS = 30
 
 
 def _rate_limit_message(seconds: int) -> str:
@@ -125,13 +134,25 @@ def _store(slug: str, consultation, submission, submission_key: str, *, form_for
             secret_key=current_app.config["SECRET_KEY"],
             today=_today(),
         )
+        db.session.commit()
     except intake_service.IntakeError as error:
         db.session.rollback()
         form = form_for_page()
         if error.reason == "access_code":
             form.access_code.errors.append(_INTAKE_MESSAGES["access_code"])
         return _problem_page(consultation, form, error.reason)
-    db.session.commit()
+    except _DATABASE_UNAVAILABLE as error:
+        with contextlib.suppress(Exception):  # the connection may be gone; the pool replaces it next time
+            db.session.rollback()
+        # The kind of failure only: no answers, address or anything else about the participant.
+        current_app.logger.warning("A submission could not be stored, the database did not answer: %s",
+                                   type(error).__name__)
+        flash(str(_INTAKE_MESSAGES["unavailable"]), "warning")
+        response = current_app.make_response(
+            (render_template("intake/respond.html", consultation=consultation, form=form_for_page()), 503)
+        )
+        response.headers["Retry-After"] = str(_RETRY_AFTER_SECONDS)
+        return response
     session["receipt"] = {"slug": slug, "code": receipt}
     return redirect(url_for("intake.thanks", slug=slug), code=303)
 

@@ -1,0 +1,64 @@
+"""When the database cannot take a submission, the participant keeps every answer and can send it again.
+
+The fault is real: another connection holds SQLite's write lock for longer than the app's busy timeout,
+as a long import or a stuck process would.
+"""
+import shutil
+import sqlite3
+
+import pytest
+from sqlalchemy import func, select
+
+from engage import create_app
+from engage.extensions import db
+from engage.models import Response
+from tests.helpers import fresh_form, valid_answers
+
+TEXT = "Seeing an officer at the door every morning makes me nervous, I would rather talk to a counsellor."
+
+
+@pytest.fixture
+def app(sqlite_template, tmp_path):
+    """SQLite only (the fault is its write lock), with a short busy timeout so the test does not wait 30 s."""
+    path = tmp_path / "engage.db"
+    shutil.copyfile(sqlite_template, path)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", SQLITE_BUSY_TIMEOUT=0.3)
+    app.config["DB_BACKEND"] = "sqlite"
+    app.config["ENGAGE_TEST_DB_PATH"] = str(path)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def stored(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Response))
+
+
+def test_a_submission_the_database_cannot_take_keeps_the_answers_and_can_be_sent_again(
+        app, client, make_consultation, caplog):
+    make_consultation()
+    data = fresh_form(client, "school-safety") | valid_answers(app, "school-safety", text=TEXT)
+    blocker = sqlite3.connect(app.config["ENGAGE_TEST_DB_PATH"], isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # holds the write lock
+    try:
+        response = client.post("/c/school-safety/respond", data=data, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert "Nothing was saved, and your answers are still below" in page
+    assert TEXT in page  # in the text box, ready to send again
+    assert 'name="submission_key" type="hidden" value="%s"' % data["submission_key"] in page
+    assert stored(app) == 0
+    # The log says what failed, not who: no answer and no address.
+    assert "the database did not answer" in caplog.text
+    assert TEXT not in caplog.text and "203.0.113.9" not in caplog.text
+
+    # The lock is gone: sending the same page again stores it, once, even when sent twice.
+    assert client.post("/c/school-safety/respond", data=data).status_code == 303
+    assert client.post("/c/school-safety/respond", data=data).status_code == 303
+    assert stored(app) == 1

@@ -103,10 +103,13 @@ def handle_csrf_error(error: CSRFError):
 
 
 def handle_unexpected_error(error: Exception):
+    """A bug or an outage nobody handled: say so plainly, and give back whatever the form carried."""
     from flask import current_app
 
     current_app.logger.exception("Unhandled error")
-    return _render(500)
+    title, message = _MESSAGES[500]
+    return render_template("errors/error.html", code=500, title=title, message=message,
+                           kept=kept_text(), back=_way_back()), 500
 
 
 def init_app(app) -> None:

@@ -5,10 +5,15 @@ import threading
 import time
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from engage.extensions import db
+
+# The database did not answer: restarting, unreachable, out of pooled connections, or SQLite's write lock held
+# past the busy timeout (raised bare by _begin_immediate below, so sqlite3's own class is here too).
+UNAVAILABLE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sqlite3.OperationalError)
 
 # SQLite has one writer at a time. Threads of one process queue here, where the hand-over is immediate,
 # instead of in SQLite's busy handler, which sleeps 1-100 ms between retries. Processes still queue in SQLite.

@@ -102,6 +102,19 @@ def handle_csrf_error(error: CSRFError):
     ), 400
 
 
+RETRY_AFTER_SECONDS = 30
+
+
+def unavailable_page():
+    """503 when the database does not answer: what was typed, and when to try again."""
+    return render_template(
+        "errors/error.html", code=503, title=_l("We cannot take answers just now"),
+        message=_l("Something on our side is not answering, so nothing was saved. Please wait a minute and try "
+                   "again."),
+        kept=kept_text(), back=_way_back(),
+    ), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 def handle_unexpected_error(error: Exception):
     """A bug or an outage nobody handled: say so plainly, and give back whatever the form carried."""
     from flask import current_app

@@ -1,16 +1,16 @@
 """Views for participants: no account, no cookie beyond the CSRF session, nothing about them stored."""
 import contextlib
 import datetime as dt
-import sqlite3
 import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf.csrf import generate_csrf, validate_csrf
-from sqlalchemy import exc as sa_exc
 from wtforms.validators import ValidationError
 
+from engage import errors
+from engage.database import UNAVAILABLE_ERRORS
 from engage.extensions import csrf, db, limiter
 from engage.i18n import current_language
 from engage.intake.forms import (
@@ -44,10 +44,6 @@ _INTAKE_MESSAGES = {
     "unavailable": _l("We could not save your answers just now because of a problem on our side. Nothing was "
                       "saved, and your answers are still below. Please wait a minute, then press Send again."),
 }
-# The database did not answer (restarting, unreachable, or SQLite's write lock held past its busy timeout).
-# The form's one-time key makes sending again safe even if the commit did land before the connection broke.
-_DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sqlite3.OperationalError)
-_RETRY_AFTER_SECONDS = 30
 
 
 def _rate_limit_message(seconds: int) -> str:
@@ -141,20 +137,35 @@ def _store(slug: str, consultation, submission, submission_key: str, *, form_for
         if error.reason == "access_code":
             form.access_code.errors.append(_INTAKE_MESSAGES["access_code"])
         return _problem_page(consultation, form, error.reason)
-    except _DATABASE_UNAVAILABLE as error:
-        with contextlib.suppress(Exception):  # the connection may be gone; the pool replaces it next time
-            db.session.rollback()
-        # The kind of failure only: no answers, address or anything else about the participant.
-        current_app.logger.warning("A submission could not be stored, the database did not answer: %s",
-                                   type(error).__name__)
+    except UNAVAILABLE_ERRORS as error:
+        # The database did not answer. The form comes back whole; its one-time key makes sending it again safe
+        # even if the commit landed before the connection broke.
+        _forget_failed_transaction(error)
         flash(str(_INTAKE_MESSAGES["unavailable"]), "warning")
         response = current_app.make_response(
             (render_template("intake/respond.html", consultation=consultation, form=form_for_page()), 503)
         )
-        response.headers["Retry-After"] = str(_RETRY_AFTER_SECONDS)
+        response.headers["Retry-After"] = str(errors.RETRY_AFTER_SECONDS)
         return response
     session["receipt"] = {"slug": slug, "code": receipt}
     return redirect(url_for("intake.thanks", slug=slug), code=303)
+
+
+def _forget_failed_transaction(error: Exception) -> None:
+    with contextlib.suppress(Exception):  # the connection may be gone; the pool replaces it next time
+        db.session.rollback()
+    # The kind of failure only: no answers, address or anything else about the participant.
+    current_app.logger.warning("A participant's request failed, the database did not answer: %s", type(error).__name__)
+
+
+def _database_unavailable(error: Exception):
+    """The database failed before the form could be built (a new worker with nothing cached yet)."""
+    _forget_failed_transaction(error)
+    return errors.unavailable_page()
+
+
+for _error_class in UNAVAILABLE_ERRORS:
+    bp.register_error_handler(_error_class, _database_unavailable)
 
 
 def _problem_page(consultation, form, problem: str):

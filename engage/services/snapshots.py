@@ -4,6 +4,7 @@ Every participant sees the same questions, so the form is built from a snapshot 
 a few seconds (CONSULTATION_CACHE_SECONDS). Anything that must be exact, such as whether the consultation
 is still open when an answer is stored, is checked again against the database in the write transaction.
 """
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from engage.database import UNAVAILABLE_ERRORS
 from engage.extensions import db
 from engage.models import Consultation, ConsultationStatus, Question, SegmentField
 from engage.models.consultation import availability
@@ -116,7 +118,16 @@ def get_consultation_view(*, slug: str, max_age: float) -> ConsultationView | No
     cached = _cache.get(slug)
     if cached is not None and now - cached[0] < max_age:
         return cached[1]
-    view = _load(slug)
+    try:
+        view = _load(slug)
+    except UNAVAILABLE_ERRORS:
+        if cached is None:
+            raise
+        # The database is not answering (restarting, say): the last snapshot is only seconds old, and anything
+        # stored is checked against the database again. Asked again on the next request.
+        with contextlib.suppress(Exception):  # the failed connection may not even roll back
+            db.session.rollback()
+        return cached[1]
     if cached is not None and view is not None and view == cached[1]:
         # Unchanged: keep the same object, so the caches it keys (form classes, rendered pages) find it by
         # identity instead of comparing every question and option on each request.

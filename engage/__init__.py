@@ -15,7 +15,7 @@ def create_app(config: str | type | None = None, **overrides):
 
     from config import CONFIGS
     from engage import commands, errors, i18n, logging_setup, security
-    from engage.database import configure_engine, engine_options
+    from engage.database import configure_engine, end_session, engine_options
     from engage.extensions import csrf, db, limiter, login_manager, migrate
 
     app = Flask(
@@ -48,6 +48,7 @@ def create_app(config: str | type | None = None, **overrides):
     with app.app_context():
         configure_engine(db.engine, busy_timeout=app.config["SQLITE_BUSY_TIMEOUT"],
                          wal_autocheckpoint=app.config["SQLITE_WAL_AUTOCHECKPOINT"])
+    app.teardown_appcontext(end_session)  # runs before Flask-SQLAlchemy's own (teardowns run in reverse)
 
     from engage import access, models  # noqa: F401  (tables for Flask-Migrate; the user loader)
     from engage.admin.views import bp as admin_bp

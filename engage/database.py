@@ -128,3 +128,16 @@ def _release_writer(session, transaction) -> None:
     session.info.pop(_IN_WRITE, None)
     if session.info.pop(_HOLDS_WRITER, False):
         _sqlite_writer.release()
+
+
+def end_session(_error: BaseException | None = None) -> None:
+    """End the request's session, dropping its connection instead of failing when the database went away.
+
+    Closing rolls back, and a connection the server ended (PostgreSQL restarting) fails that rollback. Under
+    Flask-SQLAlchemy's own teardown the failure became a 500 for a page that had already worked.
+    """
+    try:
+        db.session.remove()
+    except UNAVAILABLE_ERRORS:
+        db.session.registry().invalidate()  # closes without the rollback; the pool discards the connection
+        db.session.remove()

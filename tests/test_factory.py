@@ -93,3 +93,19 @@ def test_begin_write_inside_a_write_transaction_keeps_it_one_transaction(app):
         db.session.flush()
         db.session.rollback()
         assert db.session.scalar(db.select(db.func.count()).select_from(Consultation)) == 0
+
+
+def test_a_connection_the_server_ended_mid_request_does_not_fail_the_request(app):
+    """PostgreSQL restarting ends every connection; the request that held one must still end cleanly."""
+    if app.config["DB_BACKEND"] != "postgresql":
+        pytest.skip("needs a database server that can end a connection")
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    with app.app_context():
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))  # the request's transaction is open
+        with create_engine(db.engine.url, poolclass=NullPool).connect() as admin:
+            assert admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        # Leaving the context runs the teardown, which must not raise (under gunicorn that was a 500).
+    with app.app_context():
+        assert db.session.scalar(text("SELECT 1")) == 1  # the pool hands out a working connection again

@@ -64,7 +64,9 @@ class _NBSVM:
 class AssistedCoder:
     """Two calibrated one-vs-rest families averaged: linear SVMs on TF-IDF word, stem-and-phrase and
     character n-grams, and NB-SVMs on binary word n-grams (weight ``nbsvm_weight`` beside 1). Each is
-    Platt-calibrated on out-of-fold scores, and per-label thresholds are tuned by cross-validation on
+    Platt-calibrated on out-of-fold scores. A second stage (``stack_C``; None switches it off) then
+    fits, per code, a logistic regression on the averaged probability and every code's probability, so
+    that codes which go together lift each other. Per-label thresholds are tuned by cross-validation on
     the training data only.
 
     Parameters follow scikit-learn: nothing is learnt in ``__init__``, and ``fit`` sets ``classes_``
@@ -94,6 +96,7 @@ class AssistedCoder:
         embedding_weight: float = 1.0,
         nbsvm_weight: float = 0.5,
         nbsvm_C: float = 1.0,
+        stack_C: float | None = 1.0,
     ) -> None:
         self.random_state = random_state
         self.C = C
@@ -110,6 +113,7 @@ class AssistedCoder:
         self.embedding_weight = embedding_weight
         self.nbsvm_weight = nbsvm_weight
         self.nbsvm_C = nbsvm_C
+        self.stack_C = stack_C
 
     # -- features ---------------------------------------------------------------------------------
     def _fit_features(self, texts: list[str]) -> sparse.csr_matrix:
@@ -291,6 +295,13 @@ class AssistedCoder:
             tuple(self._fit_calibrator(S[:, j], Y[:, j]) for j in range(Y.shape[1])) for S in oof
         )
         P = self._combine(oof)
+        # Second stage, chosen by the same CV (C 1: 0.688 / 0.509 against 0.688 / 0.480 without): per code, a
+        # logistic regression on the averaged probability's logit and every code's probability, which
+        # recalibrates the average (alone: 0.686 / 0.504) and lets codes that go together lift each other.
+        # Thresholds are tuned on its own out-of-fold output.
+        self.stackers_ = None
+        if self.stack_C is not None:
+            P = self._fit_stackers(P, Y)
         thresholds = self._tune_thresholds(P, Y)
         self.thresholds_ = {c: float(t) for c, t in zip(self.classes_, thresholds)}
         self.models_ = tuple(tuple(self._fit_scorers(family, X, Y)) for family, X in views)
@@ -304,6 +315,44 @@ class AssistedCoder:
             P += weight * np.column_stack([self._calibrate(c, S[:, j]) for j, c in enumerate(calibrators)])
         return P
 
+    @staticmethod
+    def _stack_features(P: np.ndarray, j: int) -> np.ndarray:
+        clipped = np.clip(P[:, j], 1e-4, 1 - 1e-4)
+        # The own logit is scaled up so the shared L2 penalty barely touches it and falls on the other codes.
+        return np.column_stack([10.0 * np.log(clipped / (1 - clipped)), P])
+
+    def _fit_stacker(self, F: np.ndarray, y: np.ndarray) -> LogisticRegression | float:
+        if y.min() == y.max():
+            return float((y.sum() + 1) / (len(y) + 2))
+        return LogisticRegression(C=self.stack_C, max_iter=1000).fit(F, y)
+
+    def _fit_stackers(self, P: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """Fit the second stage on out-of-fold probabilities; return its own out-of-fold probabilities."""
+        n = len(P)
+        folds = KFold(n_splits=min(self.n_folds, n), shuffle=True, random_state=self.random_state + 1)
+        out = np.zeros(P.shape)
+        stackers = []
+        for j in range(P.shape[1]):
+            F, y = self._stack_features(P, j), Y[:, j]
+            for train, held in folds.split(F):
+                out[held, j] = self._apply_stacker(self._fit_stacker(F[train], y[train]), F[held])
+            stackers.append(self._fit_stacker(F, y))
+        self.stackers_ = tuple(stackers)
+        return out
+
+    @staticmethod
+    def _apply_stacker(stacker: LogisticRegression | float, F: np.ndarray) -> np.ndarray:
+        if isinstance(stacker, float):
+            return np.full(len(F), stacker)
+        return stacker.predict_proba(F)[:, 1]
+
+    def _stacked(self, P: np.ndarray) -> np.ndarray:
+        if self.stackers_ is None:
+            return P
+        return np.column_stack(
+            [self._apply_stacker(s, self._stack_features(P, j)) for j, s in enumerate(self.stackers_)]
+        )
+
     def _proba(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         if not hasattr(self, "models_"):
             raise RuntimeError("AssistedCoder is not fitted yet; call fit() first")
@@ -316,7 +365,7 @@ class AssistedCoder:
         if self.counter_ is not None:
             views.append(self.counter_.transform(clean))
         scores = [np.column_stack([self._score(m, V) for m in models]) for models, V in zip(self.models_, views)]
-        return self._combine(scores), has_words
+        return self._stacked(self._combine(scores)), has_words
 
     def predict_proba(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Calibrated probability of every code, per text."""

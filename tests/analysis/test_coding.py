@@ -136,3 +136,15 @@ def test_nbsvm_family_learns_on_its_own_and_can_be_switched_off():
     for coder in (nbsvm, tfidf_only):
         assert [p[:1] for p in coder.predict(unseen)] == [("Waiting",), ("Staff",), ("Food",)]
     assert nbsvm.predict_proba(unseen[:1])[0] != tfidf_only.predict_proba(unseen[:1])[0]
+
+
+def test_second_stage_keeps_the_obvious_codes_and_can_be_switched_off():
+    stacked = AssistedCoder(random_state=0).fit(TEXTS, LABELS)
+    averaged = AssistedCoder(random_state=0, stack_C=None).fit(TEXTS, LABELS)
+    assert len(stacked.stackers_) == len(stacked.classes_) and averaged.stackers_ is None
+    unseen = ["we waited a long time, what a delay", "the nurse was so kind and friendly", "the meals and food were cold"]
+    for coder in (stacked, averaged):
+        assert [p[:1] for p in coder.predict(unseen)] == [("Waiting",), ("Staff",), ("Food",)]
+        for row in coder.predict_proba(unseen):
+            assert all(0.0 <= p <= 1.0 for p in row.values())
+    assert stacked.predict_proba(unseen[:1])[0] != averaged.predict_proba(unseen[:1])[0]

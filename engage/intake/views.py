@@ -154,8 +154,11 @@ def _store(slug: str, consultation, submission, submission_key: str, *, form_for
 def _forget_failed_transaction(error: Exception) -> None:
     with contextlib.suppress(Exception):  # the connection may be gone; the pool replaces it next time
         db.session.rollback()
-    # The kind of failure only: no answers, address or anything else about the participant.
-    current_app.logger.warning("A participant's request failed, the database did not answer: %s", type(error).__name__)
+    # The driver's own message ("the database system is shutting down", "no such table: ..."), never the
+    # statement or its parameters, which hold the participant's answers; nor their address.
+    reason = str(getattr(error, "orig", None) or error).splitlines()[0][:200] if str(error) else ""
+    current_app.logger.warning("A participant's request failed, the database did not answer: %s: %s",
+                               type(error).__name__, reason)
 
 
 def _database_unavailable(error: Exception):

@@ -105,8 +105,7 @@ def time_filters(app, consultation_id: int, repeat: int) -> list[tuple[str, floa
             ("search 'counsellor'", comments.CommentFilters(search="counsellor")),
             ("search 'counsellor trust' + question + sentiment",
              comments.CommentFilters(search="counsellor trust", question_id=question.id, sentiment="negative")),
-            ("theme + segment + channel", comments.CommentFilters(theme=f"c{theme.id}", segment_option_id=student.id,
-                                                                  channel="online")),
+            ("segment + question", comments.CommentFilters(segment_option_id=student.id, question_id=question.id)),
         ]
         for name, filters in cases:
             times, total = [], 0

@@ -1,4 +1,5 @@
 """The comment browser: filters, full-text search, counts and pages, all done in SQL so it stays fast at 100k."""
+import dataclasses
 import math
 import uuid
 from collections.abc import Mapping
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, column, func, literal_column, or_, select, table
+from sqlalchemy import Select, and_, column, func, literal_column, or_, select, table
 
 from engage.analysis.segments import _suppress  # the library's complementary suppression, as reports use it
 from engage.analysis.sentiment import NEGATIVE_BELOW, POSITIVE_FROM
@@ -115,6 +116,11 @@ class CommentPage:
     hidden_below: int = 0  # with a group filter: counts under this are hidden (and so is one more, to cover them)
     small: frozenset = frozenset()  # facet keys hidden for being under the minimum (the others hidden cover them)
     covered: bool = False  # the list is withheld although it is not small: its count covers a smaller one
+    choose_question: bool = False  # with a group: one question's count is hidden, and the whole list would show it
+
+
+# With a group chosen these filters are cleared: only the question narrows a group's comments (parse_filters).
+_GROUP_ALONE = {"theme": "", "sentiment": "", "channel": "", "flag": "", "search": ""}
 
 
 class FilterError(ValueError):
@@ -207,6 +213,17 @@ def parse_filters(*, args: Mapping[str, str], choices: FilterChoices) -> tuple[C
             continue
         values[name] = value
     values["search"] = " ".join((args.get("q") or "").split())[:200]
+    if values.get("segment_option_id") is not None:
+        # Each of these would count a smaller part of the group: theme by theme, word by word, sentiment by
+        # sentiment. Protected one view at a time, the parts could still be added up across views and against
+        # the Segments tables (an audit recovered counts of 1 to 9 that way), so with a group only the
+        # question narrows the list; the Segments pages give themes and sentiment by group, protected together.
+        if any(values.get(name) for name in _GROUP_ALONE):
+            values.update(_GROUP_ALONE)
+            problems.append(_("With a group chosen, only the question can narrow the comments, so theme, sentiment, "
+                              "channel, flag and word filters were left out: together they would count small parts "
+                              "of the group. The Segments page shows themes and sentiment by group, with small "
+                              "counts hidden."))
     try:
         values["page"] = max(1, min(int(args.get("page") or 1), 100_000))
     except ValueError:
@@ -292,6 +309,8 @@ def browse_comments(*, consultation: Consultation, filters: CommentFilters, is_a
     Reviewers see the redacted text of a redacted comment; only admins get the original as well.
     Comments are listed without any "about you" details.
     """
+    if filters.segment_option_id is not None:
+        filters = dataclasses.replace(filters, **_GROUP_ALONE)  # parse_filters says why; here it is enforced
     if filters.search:
         search_index.refresh()  # the search sees every comment as it is now, redactions included
     run = latest_run(consultation)
@@ -305,30 +324,29 @@ def browse_comments(*, consultation: Consultation, filters: CommentFilters, is_a
     small: set = set()
     if minimum:
         # One group's comments, counted, are counts broken down by group: below the minimum they are hidden
-        # like every other such count, and so is the list (its length would say the number). Each filter that
-        # splits the comments into parts (question, sentiment, channel) is protected as a whole, so a hidden
-        # part cannot be worked out as the whole less the other parts.
+        # like every other such count, and so is the list (its length would say the number). The question
+        # split is protected as a whole, so a hidden part cannot be worked out as the whole less the others.
         keys = [str(NO_QUESTION if q is None else q) for q in _question_ids(consultation)]
         questions = {key: per_question.get(key, 0) for key in keys}
         hidden, small = _protect(questions, minimum)
         facets["question"] = {key: None if key in hidden else n for key, n in questions.items()}
-        chosen_hidden = str(filters.question_id) in hidden if filters.question_id is not None else False
-        chosen_small = (str(filters.question_id) in small) if filters.question_id is not None else 0 < total < minimum
-        for name, value in (("sentiment", filters.sentiment if run_id else None), ("channel", filters.channel)):
-            if value:
-                parts = _parts(consultation, filters, run_id, name)
-                part_hidden, part_small = _protect(parts, minimum)
-                chosen_hidden = chosen_hidden or value in part_hidden
-                chosen_small = chosen_small or value in part_small
-        if chosen_hidden or chosen_small:
-            return CommentPage([], None, 1, 1, facets, minimum, frozenset(small), covered=not chosen_small)
+        if filters.question_id is not None and str(filters.question_id) in hidden:
+            return CommentPage([], None, 1, 1, facets, minimum, frozenset(small),
+                               covered=str(filters.question_id) not in small)
+        if filters.question_id is None and hidden:
+            # Every row names its question, so the whole list would count the hidden ones.
+            return CommentPage([], total, 1, 1, facets, minimum, frozenset(small), choose_question=True)
     pages = max(1, math.ceil(total / per_page))
     page = min(filters.page, pages)
     ids = list(db.session.scalars(
         select(matching.c.id).order_by(matching.c.id).limit(per_page).offset((page - 1) * per_page)
     ))
-    return CommentPage(_rows(ids, run_id, is_admin, sees_safeguarding), total, page, pages, facets, minimum,
-                       frozenset(small))
+    rows = _rows(ids, run_id, is_admin, sees_safeguarding)
+    if minimum:
+        # Themes, sentiment, channel and flags beside each of a group's comments would let them be counted
+        # theme by theme: the group's rows carry the question and the words only.
+        rows = [dataclasses.replace(row, channel="", sentiment=None, themes=[], flags=[]) for row in rows]
+    return CommentPage(rows, total, page, pages, facets, minimum, frozenset(small))
 
 
 def _protect(counts: dict[str, int], minimum: int) -> tuple[set, set]:
@@ -339,26 +357,6 @@ def _protect(counts: dict[str, int], minimum: int) -> tuple[set, set]:
     hidden = _suppress(cells, [(tuple(cells), sum(counts.values()))], {("part", "all", key) for key in small},
                        {}, {}, set())
     return {cell[2] for cell in hidden}, small
-
-
-_SENTIMENT_LABEL = case((CommentAnalysis.sentiment >= POSITIVE_FROM, "positive"),
-                        (CommentAnalysis.sentiment <= NEGATIVE_BELOW, "negative"), else_="neutral")
-
-
-def _parts(consultation: Consultation, filters: CommentFilters, run_id: int | None, name: str) -> dict[str, int]:
-    """Matching comments per sentiment label or per channel, with that filter left out; "" holds the rest."""
-    base = _filtered(consultation, filters, run_id, skip=name).subquery()
-    everyone = db.session.scalar(select(func.count()).select_from(base))
-    if name == "sentiment":
-        query = (select(_SENTIMENT_LABEL, func.count()).select_from(base)
-                 .join(CommentAnalysis, and_(CommentAnalysis.answer_id == base.c.id, CommentAnalysis.run_id == run_id))
-                 .group_by(_SENTIMENT_LABEL))
-    else:
-        query = (select(Response.channel, func.count()).select_from(base).join(Answer, Answer.id == base.c.id)
-                 .join(Response, Response.id == Answer.response_id).group_by(Response.channel))
-    parts = dict(db.session.execute(query).all())
-    parts[""] = everyone - sum(parts.values())  # comments with no score: a part too, though never chosen
-    return parts
 
 
 def _text_question_ids(consultation: Consultation) -> list[int]:

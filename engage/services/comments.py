@@ -334,8 +334,9 @@ def browse_comments(*, consultation: Consultation, filters: CommentFilters, is_a
             return CommentPage([], None, 1, 1, facets, minimum, frozenset(small),
                                covered=str(filters.question_id) not in small)
         if filters.question_id is None and hidden:
-            # Every row names its question, so the whole list would count the hidden ones.
-            return CommentPage([], total, 1, 1, facets, minimum, frozenset(small), choose_question=True)
+            # Every row names its question, so the whole list would count the hidden ones; and the group's total
+            # less a question's count published on the Segments page would give the hidden one away.
+            return CommentPage([], None, 1, 1, facets, minimum, frozenset(small), choose_question=True)
     pages = max(1, math.ceil(total / per_page))
     page = min(filters.page, pages)
     ids = list(db.session.scalars(

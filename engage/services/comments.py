@@ -114,8 +114,6 @@ class CommentPage:
     pages: int
     facets: dict[str, dict[str, int | None]]
     hidden_below: int = 0  # with a group filter: counts under this are hidden (and so is one more, to cover them)
-    small: frozenset = frozenset()  # facet keys hidden for being under the minimum (the others hidden cover them)
-    covered: bool = False  # the list is withheld although it is not small: its count covers a smaller one
     choose_question: bool = False  # with a group: one question's count is hidden, and the whole list would show it
 
 
@@ -321,43 +319,39 @@ def browse_comments(*, consultation: Consultation, filters: CommentFilters, is_a
     per_question = facets["question"]
     total = per_question.get(str(filters.question_id), 0) if filters.question_id is not None else sum(per_question.values())
     minimum = consultation.min_group_size if filters.segment_option_id else 0
-    small: set = set()
     if minimum:
         # One group's comments, counted, are counts broken down by group: below the minimum they are hidden
         # like every other such count, and so is the list (its length would say the number). The question
         # split is protected as a whole, so a hidden part cannot be worked out as the whole less the others.
         keys = [str(NO_QUESTION if q is None else q) for q in _question_ids(consultation)]
         questions = {key: per_question.get(key, 0) for key in keys}
-        hidden, small = _protect(questions, minimum)
+        hidden = _protect(questions, minimum)
         facets["question"] = {key: None if key in hidden else n for key, n in questions.items()}
         if filters.question_id is not None and str(filters.question_id) in hidden:
-            return CommentPage([], None, 1, 1, facets, minimum, frozenset(small),
-                               covered=str(filters.question_id) not in small)
+            return CommentPage([], None, 1, 1, facets, minimum)
         if filters.question_id is None and hidden:
             # Every row names its question, so the whole list would count the hidden ones; and the group's total
             # less a question's count published on the Segments page would give the hidden one away.
-            return CommentPage([], None, 1, 1, facets, minimum, frozenset(small), choose_question=True)
+            return CommentPage([], None, 1, 1, facets, minimum, choose_question=True)
     pages = max(1, math.ceil(total / per_page))
     page = min(filters.page, pages)
     ids = list(db.session.scalars(
         select(matching.c.id).order_by(matching.c.id).limit(per_page).offset((page - 1) * per_page)
     ))
-    rows = _rows(ids, run_id, is_admin, sees_safeguarding)
-    if minimum:
-        # Themes, sentiment, channel and flags beside each of a group's comments would let them be counted
-        # theme by theme: the group's rows carry the question and the words only.
-        rows = [dataclasses.replace(row, channel="", sentiment=None, themes=[], flags=[]) for row in rows]
-    return CommentPage(rows, total, page, pages, facets, minimum, frozenset(small))
+    # Themes, sentiment, channel and flags beside each of a group's comments would let them be counted theme by
+    # theme: the group's rows carry the question and the words only.
+    rows = _rows(ids, run_id, is_admin, sees_safeguarding, details=not minimum)
+    return CommentPage(rows, total, page, pages, facets, minimum)
 
 
-def _protect(counts: dict[str, int], minimum: int) -> tuple[set, set]:
-    """(hidden, small) for parts that add up to a shown total: counts from 1 to under the minimum, and what the
+def _protect(counts: dict[str, int], minimum: int) -> set:
+    """The keys to hide of parts that add up to a shown total: counts from 1 to under the minimum, and what the
     analysis library's complementary suppression hides with them. A zero names nobody and is shown."""
     cells = {("part", "all", key): n for key, n in counts.items()}
     small = {key for key, n in counts.items() if 0 < n < minimum}
     hidden = _suppress(cells, [(tuple(cells), sum(counts.values()))], {("part", "all", key) for key in small},
                        {}, {}, set())
-    return {cell[2] for cell in hidden}, small
+    return {cell[2] for cell in hidden}
 
 
 def _text_question_ids(consultation: Consultation) -> list[int]:
@@ -380,8 +374,10 @@ def _facets(consultation: Consultation, filters: CommentFilters, run_id: int | N
         select(by_question.c.question_id, func.count()).group_by(by_question.c.question_id))}}
 
 
-def _rows(ids: list, run_id: int | None, is_admin: bool, sees_safeguarding: bool) -> list[CommentRow]:
-    """Load what one page shows: only the page's comments are read, whatever the total."""
+def _rows(ids: list, run_id: int | None, is_admin: bool, sees_safeguarding: bool, *,
+          details: bool = True) -> list[CommentRow]:
+    """Load what one page shows: only the page's comments are read, whatever the total. Without `details`, the
+    question and the words only: no channel, themes, sentiment or flags are read."""
     if not ids:
         return []
     found = {row.id: row for row in db.session.execute(
@@ -390,22 +386,25 @@ def _rows(ids: list, run_id: int | None, is_admin: bool, sees_safeguarding: bool
         .where(Answer.id.in_(ids))
     )}
     themes: dict = {}
-    for answer_id, name in db.session.execute(
-        select(Code.answer_id, Theme.name).join(Theme, Theme.id == Code.theme_id).where(Code.answer_id.in_(ids))
-        .order_by(Theme.position, Theme.name)
-    ):
-        themes.setdefault(answer_id, []).append(name)
-    scores = dict(db.session.execute(
-        select(CommentAnalysis.answer_id, CommentAnalysis.sentiment)
-        .where(CommentAnalysis.run_id == run_id, CommentAnalysis.answer_id.in_(ids))
-    ).all()) if run_id else {}
-    kinds = ("pii", "safeguarding") if sees_safeguarding else ("pii",)
+    scores: dict = {}
     flags: dict = {}
-    for answer_id, kind in db.session.execute(
-        select(CommentFlag.answer_id, CommentFlag.kind)
-        .where(CommentFlag.answer_id.in_(ids), CommentFlag.status == "open", CommentFlag.kind.in_(kinds))
-    ):
-        flags.setdefault(answer_id, []).append(kind)
+    if details:
+        for answer_id, name in db.session.execute(
+            select(Code.answer_id, Theme.name).join(Theme, Theme.id == Code.theme_id).where(Code.answer_id.in_(ids))
+            .order_by(Theme.position, Theme.name)
+        ):
+            themes.setdefault(answer_id, []).append(name)
+        if run_id:
+            scores = dict(db.session.execute(
+                select(CommentAnalysis.answer_id, CommentAnalysis.sentiment)
+                .where(CommentAnalysis.run_id == run_id, CommentAnalysis.answer_id.in_(ids))
+            ).all())
+        kinds = ("pii", "safeguarding") if sees_safeguarding else ("pii",)
+        for answer_id, kind in db.session.execute(
+            select(CommentFlag.answer_id, CommentFlag.kind)
+            .where(CommentFlag.answer_id.in_(ids), CommentFlag.status == "open", CommentFlag.kind.in_(kinds))
+        ):
+            flags.setdefault(answer_id, []).append(kind)
     rows = []
     for answer_id in ids:
         row = found[answer_id]
@@ -413,7 +412,7 @@ def _rows(ids: list, run_id: int | None, is_admin: bool, sees_safeguarding: bool
         rows.append(CommentRow(
             answer_id=answer_id, question=row.prompt or _(NO_QUESTION_LABEL), text=row.redacted_text or row.text or "",
             original=row.text if is_admin and row.redacted_text else None, redacted=bool(row.redacted_text),
-            channel=row.channel, sentiment=None if score is None else _label(score),
+            channel=row.channel if details else "", sentiment=None if score is None else _label(score),
             themes=themes.get(answer_id, []), flags=sorted(set(flags.get(answer_id, []))),
         ))
     return rows

@@ -116,12 +116,7 @@ def _store(slug: str, consultation, submission, submission_key: str, *, form_for
     """Count the attempt, store the answers and send to the thanks page; or show the form again, and why."""
     wait = _submission_wait()
     if wait:
-        flash(_rate_limit_message(wait), "warning")
-        response = current_app.make_response(
-            (render_template("intake/respond.html", consultation=consultation, form=form_for_page()), 429)
-        )
-        response.headers["Retry-After"] = str(wait)
-        return response
+        return _send_again_later(consultation, form_for_page(), _rate_limit_message(wait), 429, wait)
     try:
         receipt, _created = intake_service.submit_response(
             consultation=consultation,
@@ -141,14 +136,17 @@ def _store(slug: str, consultation, submission, submission_key: str, *, form_for
         # The database did not answer. The form comes back whole; its one-time key makes sending it again safe
         # even if the commit landed before the connection broke.
         _forget_failed_transaction(error)
-        flash(str(_INTAKE_MESSAGES["unavailable"]), "warning")
-        response = current_app.make_response(
-            (render_template("intake/respond.html", consultation=consultation, form=form_for_page()), 503)
-        )
-        response.headers["Retry-After"] = str(errors.RETRY_AFTER_SECONDS)
-        return response
+        return _send_again_later(consultation, form_for_page(), str(_INTAKE_MESSAGES["unavailable"]), 503,
+                                 errors.RETRY_AFTER_SECONDS)
     session["receipt"] = {"slug": slug, "code": receipt}
     return redirect(url_for("intake.thanks", slug=slug), code=303)
+
+
+def _send_again_later(consultation, form, message: str, status: int, seconds: int):
+    """The form again with every answer, why it was not stored, and when to send it again (Retry-After)."""
+    flash(message, "warning")
+    page = render_template("intake/respond.html", consultation=consultation, form=form)
+    return current_app.make_response((page, status, {"Retry-After": str(seconds)}))
 
 
 def _forget_failed_transaction(error: Exception) -> None:
@@ -156,7 +154,7 @@ def _forget_failed_transaction(error: Exception) -> None:
         db.session.rollback()
     # The driver's own message ("the database system is shutting down", "no such table: ..."), never the
     # statement or its parameters, which hold the participant's answers; nor their address.
-    reason = str(getattr(error, "orig", None) or error).splitlines()[0][:200] if str(error) else ""
+    reason = (str(getattr(error, "orig", None) or error).splitlines() or [""])[0][:200]
     current_app.logger.warning("A participant's request failed, the database did not answer: %s: %s",
                                type(error).__name__, reason)
 

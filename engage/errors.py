@@ -56,6 +56,12 @@ def _render(code: int, description: str | None = None):
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
+def _typed_text_page(code: int, title, message, *, link_back: bool = True, **extra):
+    """An error page that gives back the text the POST carried, with a link to the form when it opens again."""
+    return render_template("errors/error.html", code=code, title=title, message=message, kept=kept_text(),
+                           back=_way_back() if link_back else None, **extra), code
+
+
 def handle_http_error(error: HTTPException):
     return _render(error.code or 500, error.description)
 
@@ -81,25 +87,20 @@ def signed_out_page():
     when nothing was typed (the usual redirect to the login page then does)."""
     from flask import url_for
 
-    kept = kept_text()
-    if not kept:
+    if not kept_text():
         return None
     back = _way_back()
-    return render_template(
-        "errors/error.html", code=401, title=_l("You were signed out"),
-        message=_l("You were signed out after a while without activity, so nothing was saved. Copy what you typed "
-                   "below, sign in again and paste it back."),
-        kept=kept, sign_in=url_for("auth.login", next=back) if back else url_for("auth.login")), 401
+    # "Sign in again" returns to the form: a second link to it would only meet the sign-in page first.
+    return _typed_text_page(
+        401, _l("You were signed out"),
+        _l("You were signed out after a while without activity, so nothing was saved. Copy what you typed "
+           "below, sign in again and paste it back."),
+        link_back=False, sign_in=url_for("auth.login", next=back) if back else url_for("auth.login"))
 
 
 def handle_csrf_error(error: CSRFError):
-    return render_template(
-        "errors/error.html",
-        code=400,
-        title=_l("This page timed out"),
-        message=_l("This page was open for a long time. Please go back, reload the page and try again."),
-        kept=kept_text(), back=_way_back(),
-    ), 400
+    return _typed_text_page(400, _l("This page timed out"),
+                            _l("This page was open for a long time. Please go back, reload the page and try again."))
 
 
 RETRY_AFTER_SECONDS = 30
@@ -107,12 +108,10 @@ RETRY_AFTER_SECONDS = 30
 
 def unavailable_page():
     """503 when the database does not answer: what was typed, and when to try again."""
-    return render_template(
-        "errors/error.html", code=503, title=_l("We cannot take answers just now"),
-        message=_l("Something on our side is not answering, so nothing was saved. Please wait a minute and try "
-                   "again."),
-        kept=kept_text(), back=_way_back(),
-    ), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    page, code = _typed_text_page(
+        503, _l("We cannot take answers just now"),
+        _l("Something on our side is not answering, so nothing was saved. Please wait a minute and try again."))
+    return page, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def handle_unexpected_error(error: Exception):
@@ -120,9 +119,7 @@ def handle_unexpected_error(error: Exception):
     from flask import current_app
 
     current_app.logger.exception("Unhandled error")
-    title, message = _MESSAGES[500]
-    return render_template("errors/error.html", code=500, title=title, message=message,
-                           kept=kept_text(), back=_way_back()), 500
+    return _typed_text_page(500, *_MESSAGES[500])
 
 
 def init_app(app) -> None:

@@ -104,6 +104,7 @@ def test_signed_out_while_writing_shows_what_was_typed_and_saves_nothing(app, cl
     assert response.status_code == 401 and "You were signed out" in html
     assert "Two hours of careful words.</textarea>" in html
     assert "/auth/login?next=/review/any-consultation/report/sections/about" in html  # back to the editor
+    assert "Open the page again" not in html  # one way back: through the sign-in page
     assert client.get("/staff/").status_code == 302
 
 

@@ -27,6 +27,7 @@ class CodedComment:
     text: str
     labels: tuple[str, ...]
     sentiment: int | None  # coder sentiment, 1 very positive ... 5 very negative
+    question: str = ""  # the survey question it answers ("What was good?", "How could we improve?", ...)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def load_coded(path: str | os.PathLike[str] | None = None) -> tuple[list[CodedCo
         text = " ".join(row["text"].split())
         labels = tuple(lab for lab in row["labels"].split("|") if lab and lab not in DROPPED_LABELS)
         if labels and len(text.split()) >= MIN_WORDS:
-            comments.append(CodedComment(text, labels, _sentiment(row["sentiment_1pos_5neg"])))
+            comments.append(CodedComment(text, labels, _sentiment(row["sentiment_1pos_5neg"]), row["question"]))
     counts = Counter(lab for c in comments for lab in c.labels)
     kept = tuple(lab for lab, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= MIN_LABEL_COUNT)
     keep = set(kept)
@@ -68,7 +69,7 @@ def load_coded(path: str | os.PathLike[str] | None = None) -> tuple[list[CodedCo
     for c in comments:
         labels = tuple(lab for lab in c.labels if lab in keep)
         if labels:  # a comment whose only codes were rare has nothing left to learn or score
-            filtered.append(CodedComment(c.text, labels, c.sentiment))
+            filtered.append(CodedComment(c.text, labels, c.sentiment, c.question))
     return filtered, kept
 
 

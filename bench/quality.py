@@ -24,7 +24,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
-from bench.nhs_data import QualitySplit, data_path, quality_split
+from bench.nhs_data import CodedComment, QualitySplit, data_path, quality_split
 
 Row = tuple[str, str, str, str, float]  # section, method, figure 1, figure 2, seconds
 EMBEDDING_CACHE = Path("/tmp/engage-embeddings/all-MiniLM-L6-v2.npz")
@@ -98,10 +98,18 @@ class CachedEmbedder:
         return np.stack([self.vectors[k] for k in keys])
 
 
-def _fit_and_score(split: QualitySplit, name: str, coder) -> Row:
+def _question(comments: Sequence[CodedComment]) -> list[tuple[str, ...]]:
+    return [(f"question:{c.question}",) for c in comments]
+
+
+def _fit_and_score(split: QualitySplit, name: str, coder, with_question: bool = False) -> Row:
+    """``with_question`` gives the coder the question each comment answers, as Engage's review workspace does."""
+    train_contexts = _question(split.train) if with_question else None
+    test_contexts = _question(split.test) if with_question else None
     _, fit_seconds, fit_cpu = _cpu_timed(
-        lambda: coder.fit([c.text for c in split.train], [c.labels for c in split.train]))
-    predicted, predict_seconds, predict_cpu = _cpu_timed(lambda: coder.predict([c.text for c in split.test]))
+        lambda: coder.fit([c.text for c in split.train], [c.labels for c in split.train], train_contexts))
+    predicted, predict_seconds, predict_cpu = _cpu_timed(
+        lambda: coder.predict([c.text for c in split.test], test_contexts))
     micro, macro = _f1s(split, predicted)
     return ("coding", f"{name} (fit {fit_seconds:.1f}s wall/{fit_cpu:.1f}s CPU, "
             f"predict {predict_seconds:.1f}s/{predict_cpu:.1f}s)",
@@ -117,6 +125,9 @@ def coding_rows(split: QualitySplit, n_jobs: int) -> list[Row]:
     if coding is None:
         return rows + [("coding", "AssistedCoder", "skipped: engage.analysis.coding not available yet", "", 0.0)]
     rows.append(_fit_and_score(split, "AssistedCoder", coding.AssistedCoder(random_state=0, n_jobs=n_jobs)))
+    # The baseline reads text alone; this row is the same model told which question each comment answers.
+    rows.append(_fit_and_score(split, "AssistedCoder + question", coding.AssistedCoder(random_state=0, n_jobs=n_jobs),
+                               with_question=True))
     embeddings = _optional("engage.analysis.embeddings")
     if embeddings is None or not embeddings.embeddings_available():
         return rows + [("coding", "AssistedCoder + embeddings",
@@ -125,6 +136,8 @@ def coding_rows(split: QualitySplit, n_jobs: int) -> list[Row]:
     embed = CachedEmbedder(embeddings.SentenceEmbedder(), EMBEDDING_CACHE)
     rows.append(_fit_and_score(split, "AssistedCoder + embeddings",
                                coding.AssistedCoder(random_state=0, n_jobs=n_jobs, embeddings=embed)))
+    rows.append(_fit_and_score(split, "AssistedCoder + embeddings + question",
+                               coding.AssistedCoder(random_state=0, n_jobs=n_jobs, embeddings=embed), with_question=True))
     return rows
 
 

@@ -50,6 +50,9 @@ def _build_parser() -> argparse.ArgumentParser:
     code.add_argument("--text-column", required=True)
     code.add_argument("--labels-column", required=True, help="codes in TRAIN.csv; rows with none are not used")
     code.add_argument("--separator", default="|", help="between codes in one cell (default '|')")
+    code.add_argument("--context-column", action="append", default=[],
+                      help="a column in both files that says what each comment answers, such as the question; "
+                           "repeat for several")
     code.add_argument("--seed", type=int, default=0)
     code.add_argument("--out", required=True, metavar="OUT.json")
     return parser
@@ -213,20 +216,27 @@ def _code(args: argparse.Namespace) -> dict:
 
     if not args.separator:
         raise InputError("--separator must not be empty")
-    train = _read_csv(args.train, [args.text_column, args.labels_column])
-    target = _read_csv(args.input, [args.text_column])
-    texts, labels = [], []
-    for text, cell in zip(train[args.text_column], train[args.labels_column]):
+    context_columns = list(dict.fromkeys(args.context_column))
+    train = _read_csv(args.train, [args.text_column, args.labels_column, *context_columns])
+    target = _read_csv(args.input, [args.text_column, *context_columns])
+
+    def tags(table: dict[str, list[str]], row: int) -> tuple[str, ...]:
+        return tuple(f"{column}={table[column][row].strip()}" for column in context_columns)
+
+    texts, labels, contexts = [], [], []
+    for row, (text, cell) in enumerate(zip(train[args.text_column], train[args.labels_column])):
         codes = tuple(dict.fromkeys(code.strip() for code in cell.split(args.separator) if code.strip()))
         if codes:  # an empty cell is an uncoded comment, not a comment coded "nothing"
             texts.append(text)
             labels.append(codes)
+            contexts.append(tags(train, row))
     if not texts:
         raise InputError(f"{args.train}: no row has a code in column {args.labels_column!r}")
-    coder = AssistedCoder(random_state=args.seed).fit(texts, labels)
     inputs = target[args.text_column]
-    probabilities = coder.predict_proba(inputs)
-    predicted = coder.predict(inputs)
+    input_contexts = [tags(target, row) for row in range(len(inputs))] if context_columns else None
+    coder = AssistedCoder(random_state=args.seed).fit(texts, labels, contexts if context_columns else None)
+    probabilities = coder.predict_proba(inputs, input_contexts)
+    predicted = coder.predict(inputs, input_contexts)
     return {
         "documents": [
             {"row": row, "labels": list(codes), "scores": {label: float(p) for label, p in scores.items()}}

@@ -437,7 +437,8 @@ def _retrain(*, consultation: Consultation, themes: list[Theme], user: User | No
     train = [a for a in answers if a.id in labels]
     todo = [a for a in answers if a.id not in labels]
     scores, order = assisted_predictions([shown_text(a) for a in train], [sorted(labels[a.id]) for a in train],
-                                         [shown_text(a) for a in todo])
+                                         [shown_text(a) for a in todo],
+                                         [_context(a) for a in train], [_context(a) for a in todo])
     name_to_id = {t.name: t.id for t in themes}
     begin_write()
     db.session.execute(delete(Suggestion).where(
@@ -464,15 +465,24 @@ def _retrain(*, consultation: Consultation, themes: list[Theme], user: User | No
     return [todo[i].id for i in order]
 
 
-def assisted_predictions(train_texts: list[str], train_labels: list[list[str]], texts: list[str]):
+def _context(answer: Answer) -> tuple[str, ...]:
+    # The question an answer responds to changes what its words mean ("the officers" under "What works
+    # well?" and under "What worries you?"). Who answered is left out on purpose: codes that leaned on
+    # a segment would manufacture the very differences between groups that reviewers look for.
+    return (f"question:{answer.question_id}",)
+
+
+def assisted_predictions(train_texts: list[str], train_labels: list[list[str]], texts: list[str],
+                         train_contexts: list[tuple[str, ...]] | None = None,
+                         contexts: list[tuple[str, ...]] | None = None):
     """Fit the analysis library's AssistedCoder; return per-text {label: score} and indexes least certain first."""
     from engage.analysis.coding import AssistedCoder
 
     if not texts:
         return [], []
     try:
-        coder = AssistedCoder(random_state=0).fit(train_texts, train_labels)
+        coder = AssistedCoder(random_state=0).fit(train_texts, train_labels, train_contexts)
     except ValueError as error:  # e.g. too few coded comments for its cross-validation
         raise CodingError(_("Assisted coding could not learn from the codes yet (%(error)s).", error=error),
                           details={"reason": "fit", "error": str(error)[:300]}) from None
-    return coder.predict_proba(texts), coder.least_certain(texts, k=len(texts))
+    return coder.predict_proba(texts, contexts), coder.least_certain(texts, k=len(texts), contexts=contexts)

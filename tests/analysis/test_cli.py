@@ -63,6 +63,30 @@ def test_code_writes_labels_and_scores(tmp_path):
         assert all(0.0 <= p <= 1.0 for p in doc["scores"].values())
 
 
+def test_code_reads_the_question_from_a_context_column(tmp_path):
+    pytest.importorskip("engage.analysis.coding")
+    works, worries = "What works well?", "What worries you?"
+    officer = ["The officer at the gate", "Police in the hallway", "Having an officer in school",
+               "Officers walking the corridors", "A police presence at lunch"]
+    rows = ([[t, works, "praise"] for t in officer * 3] + [[t, worries, "concern"] for t in officer * 3]
+            + [[t, works, "food"] for t in FOOD * 6])
+    train = _write(tmp_path / "train.csv", ["text", "question", "codes"], rows)
+    target = _write(tmp_path / "in.csv", ["text", "question"],
+                    [["An officer in the hallway", works], ["An officer in the hallway", worries]])
+    out = tmp_path / "out.json"
+    done = _run("code", train, target, "--text-column", "text", "--labels-column", "codes",
+                "--context-column", "question", "--out", out)
+    assert done.returncode == 0, done.stderr
+    documents = json.loads(out.read_text(encoding="utf-8"))["documents"]
+    assert [d["labels"][0] for d in documents] == ["praise", "concern"]
+
+    _write(target, ["text"], [["An officer in the hallway"]])
+    done = _run("code", train, target, "--text-column", "text", "--labels-column", "codes",
+                "--context-column", "question", "--out", tmp_path / "none.json")
+    assert done.returncode == 1 and "no column 'question'" in done.stderr
+    assert not (tmp_path / "none.json").exists()
+
+
 @pytest.mark.parametrize(
     ("make", "args", "needle"),
     [

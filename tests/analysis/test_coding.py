@@ -148,3 +148,53 @@ def test_second_stage_keeps_the_obvious_codes_and_can_be_switched_off():
         for row in coder.predict_proba(unseen):
             assert all(0.0 <= p <= 1.0 for p in row.values())
     assert stacked.predict_proba(unseen[:1])[0] != averaged.predict_proba(unseen[:1])[0]
+
+
+# The same words coded differently depending on the question they answer: "What works well?" answers
+# about officers are praise, "What worries you?" answers about officers are concerns.
+OFFICER = ["the officers at the gate", "police in the hallway every day", "having an officer in school",
+           "the school resource officer", "officers walking the corridors", "a police presence at lunch",
+           "the officer talking to students", "uniformed officers on site", "police officers at assemblies",
+           "seeing officers around the building"]
+WORKS, WORRIES = "question:works-well", "question:worries"
+
+
+def _officer_corpus():
+    texts = OFFICER + OFFICER + WAIT
+    labels = [("Praise",)] * len(OFFICER) + [("Concern",)] * len(OFFICER) + [("Waiting",)] * len(WAIT)
+    contexts = [(WORKS,)] * len(OFFICER) + [(WORRIES,)] * len(OFFICER) + [(WORKS,)] * len(WAIT)
+    return texts, labels, contexts
+
+
+def test_the_question_a_comment_answers_can_change_its_code():
+    texts, labels, contexts = _officer_corpus()
+    coder = AssistedCoder(random_state=0).fit(texts, labels, contexts)
+    unseen = ["officers at the school", "the police officer at the gate", "we waited a long time, what a delay"]
+    assert [p[:1] for p in coder.predict(unseen, [(WORKS,), (WORKS,), (WORKS,)])] == [
+        ("Praise",), ("Praise",), ("Waiting",)]
+    assert [p[:1] for p in coder.predict(unseen[:2], [(WORRIES,), (WORRIES,)])] == [("Concern",), ("Concern",)]
+    worried = coder.predict_proba(unseen[:1], [(WORRIES,)])[0]
+    assert worried["Concern"] > 0.6 > worried["Praise"]
+    # Without the question the words alone cannot tell praise from concern, so the model is unsure.
+    unsure = coder.predict_proba(unseen[:1])[0]
+    assert abs(unsure["Praise"] - unsure["Concern"]) < abs(worried["Praise"] - worried["Concern"])
+    # A question the model never saw counts as no question.
+    assert coder.predict_proba(unseen[:1], [("question:never-seen",)]) == [unsure]
+
+
+def test_words_alone_cannot_separate_what_only_the_question_tells_apart():
+    # The control for the test above: the same corpus without contexts gives one answer to both questions.
+    texts, labels, _ = _officer_corpus()
+    coder = AssistedCoder(random_state=0).fit(texts, labels)
+    assert coder.context_tags_ is None
+    rows = coder.predict_proba(["officers at the school"] * 2, [(WORKS,), (WORRIES,)])
+    assert rows[0] == rows[1]
+
+
+@pytest.mark.parametrize(
+    ("contexts", "message"),
+    [([("q:1",)], "contexts"), (["q:1"] * len(TEXTS), "one sequence of tags")],
+)
+def test_malformed_contexts_raise_a_clear_value_error(contexts, message):
+    with pytest.raises(ValueError, match=message):
+        AssistedCoder().fit(TEXTS, LABELS, contexts)

@@ -284,3 +284,42 @@ def test_the_queue_puts_non_answers_last(app, demo, themes):
         after = service.assisted_queue(consultation=consultation).answer_ids
     assert sorted(after, key=str) == sorted(before, key=str)  # nobody leaves the queue
     assert after[-3:] == empty and after[:len(before) - 3] == before[3:]
+
+
+def test_suggestions_read_the_question_each_comment_answers(app, make_consultation):
+    """The same words under "What is it like?" and "Anything else?" were coded differently: the
+    suggestions for new comments must follow the question they answer, not just the words."""
+    import datetime as dt
+
+    from engage.models import Question
+
+    consultation_id = make_consultation()
+    officer = ["the officer at the gate", "police in the hallway", "having an officer in school",
+               "officers walking the corridors", "a police presence at lunch", "the officer talking to students"]
+    with app.app_context():
+        consultation = db.session.get(Consultation, consultation_id)
+        questions = {q.prompt: q.id for q in db.session.scalars(select(Question).where(
+            Question.consultation_id == consultation_id, Question.kind == "text"))}
+        like, extra = questions["What is it like?"], questions["Anything else?"]
+        calm = add_theme(consultation=consultation, user=None, name="Feels calm").id
+        more = add_theme(consultation=consultation, user=None, name="Wants more said").id
+
+        def answer(question_id, text):
+            response = Response(consultation_id=consultation_id, submitted_on=dt.date.today())
+            response.answers = [Answer(question_id=question_id, text=text)]
+            db.session.add(response)
+            db.session.flush()
+            return response.answers[0].id
+
+        for text in officer * 2:
+            db.session.add(Code(answer_id=answer(like, text), theme_id=calm, origin="manual"))
+            db.session.add(Code(answer_id=answer(extra, text), theme_id=more, origin="manual"))
+        new = {question_id: answer(question_id, "an officer in the hallway") for question_id in (like, extra)}
+        db.session.commit()
+        service.refresh_assisted_suggestions(consultation=consultation, user=None, force=True)
+        db.session.commit()
+        top = {}
+        for suggestion in db.session.scalars(select(Suggestion).where(Suggestion.source == "assisted")
+                                             .order_by(Suggestion.score.desc(), Suggestion.id)):
+            top.setdefault(suggestion.answer_id, suggestion.theme_id)
+    assert top[new[like]] == calm and top[new[extra]] == more

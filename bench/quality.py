@@ -102,6 +102,17 @@ def _question(comments: Sequence[CodedComment]) -> list[tuple[str, ...]]:
     return [(f"question:{c.question}",) for c in comments]
 
 
+def _cached_embedder() -> CachedEmbedder | None:
+    """The optional tier's embedder behind the disk cache, or None when requirements-embeddings.txt is not installed."""
+    embeddings = _optional("engage.analysis.embeddings")
+    if embeddings is None or not embeddings.embeddings_available():
+        return None
+    return CachedEmbedder(embeddings.SentenceEmbedder(), EMBEDDING_CACHE)
+
+
+_NO_EMBEDDINGS = "skipped: not installed (pip install -r requirements-embeddings.txt)"
+
+
 def _fit_and_score(split: QualitySplit, name: str, coder, with_question: bool = False) -> Row:
     """``with_question`` gives the coder the question each comment answers, as Engage's review workspace does."""
     train_contexts = _question(split.train) if with_question else None
@@ -128,12 +139,10 @@ def coding_rows(split: QualitySplit, n_jobs: int) -> list[Row]:
     # The baseline reads text alone; this row is the same model told which question each comment answers.
     rows.append(_fit_and_score(split, "AssistedCoder + question", coding.AssistedCoder(random_state=0, n_jobs=n_jobs),
                                with_question=True))
-    embeddings = _optional("engage.analysis.embeddings")
-    if embeddings is None or not embeddings.embeddings_available():
-        return rows + [("coding", "AssistedCoder + embeddings",
-                        "skipped: not installed (pip install -r requirements-embeddings.txt)", "", 0.0)]
+    embed = _cached_embedder()
+    if embed is None:
+        return rows + [("coding", "AssistedCoder + embeddings", _NO_EMBEDDINGS, "", 0.0)]
     # Embedding time is counted the first time only: later runs read the vectors from the cache.
-    embed = CachedEmbedder(embeddings.SentenceEmbedder(), EMBEDDING_CACHE)
     rows.append(_fit_and_score(split, "AssistedCoder + embeddings",
                                coding.AssistedCoder(random_state=0, n_jobs=n_jobs, embeddings=embed)))
     rows.append(_fit_and_score(split, "AssistedCoder + embeddings + question",
@@ -198,12 +207,18 @@ def discovery_rows(split: QualitySplit, seed: int = 42) -> list[Row]:
     if themes is None:
         rows.append(("discovery", "discover_themes", "skipped: engage.analysis.themes not available yet", "", 0.0))
     else:
-        result, seconds = _timed(lambda: themes.discover_themes(texts, n_themes=k, random_state=seed))
-        clusters = [m[0][0] if m else "other" for m in result.memberships]
-        nmi, purity = _nmi_and_purity(clusters, labels)
-        other = clusters.count("other") / len(clusters)
-        rows.append(("discovery", f"discover_themes K={k} ({other:.0%} other)", f"NMI {nmi:.3f}",
-                     f"purity {purity:.3f}", seconds))
+        embed = _cached_embedder()
+        for name, embeddings in (("discover_themes", None), ("discover_themes + embeddings", embed)):
+            if name.endswith("embeddings") and embed is None:
+                rows.append(("discovery", name, _NO_EMBEDDINGS, "", 0.0))
+                continue
+            result, seconds = _timed(
+                lambda: themes.discover_themes(texts, n_themes=k, random_state=seed, embeddings=embeddings))
+            clusters = [m[0][0] if m else "other" for m in result.memberships]
+            nmi, purity = _nmi_and_purity(clusters, labels)
+            other = clusters.count("other") / len(clusters)
+            rows.append(("discovery", f"{name} K={k} ({other:.0%} other)", f"NMI {nmi:.3f}",
+                         f"purity {purity:.3f}", seconds))
     for name, fn in ((f"TF-IDF + KMeans K={k}", kmeans), (f"sklearn LDA K={k}", lda)):
         clusters, seconds = _timed(fn)
         nmi, purity = _nmi_and_purity(clusters, labels)

@@ -27,6 +27,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+_EMBEDDINGS_HELP = "use the optional sentence-embedding tier (pip install -r requirements-embeddings.txt)"
+
+
+def _embedder(args: argparse.Namespace):
+    """The packaged sentence embedder when --embeddings asks for it; a clear error when it is not installed."""
+    if not args.embeddings:
+        return None
+    from engage.analysis.embeddings import SentenceEmbedder, embeddings_available
+
+    if not embeddings_available():
+        raise InputError("--embeddings needs the optional tier: pip install -r requirements-embeddings.txt")
+    return SentenceEmbedder()
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m engage.analysis", description="Offline analysis of consultation comments.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -38,6 +52,7 @@ def _build_parser() -> argparse.ArgumentParser:
     themes.add_argument("--themes", type=_positive_int, default=None, help="number of themes (default: chosen automatically)")
     themes.add_argument("--min-cell", type=_non_negative_int, default=10, help="smallest count published (default 10)")
     themes.add_argument("--seed", type=int, default=0)
+    themes.add_argument("--embeddings", action="store_true", help=_EMBEDDINGS_HELP)
     themes.add_argument(
         "--language", type=_language, default="english", metavar="LANG",
         help="language of the comments: en (english, the default) or fr (french); sentiment is English only",
@@ -54,6 +69,7 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="a column in both files that says what each comment answers, such as the question; "
                            "repeat for several")
     code.add_argument("--seed", type=int, default=0)
+    code.add_argument("--embeddings", action="store_true", help=_EMBEDDINGS_HELP)
     code.add_argument("--out", required=True, metavar="OUT.json")
     return parser
 
@@ -182,6 +198,7 @@ def _themes(args: argparse.Namespace) -> dict:
         random_state=args.seed,
         language=args.language,
         progress=_Progress(len(texts) >= _PROGRESS_FROM),
+        embeddings=_embedder(args),
     )
     return {
         "language": result.language,
@@ -234,7 +251,7 @@ def _code(args: argparse.Namespace) -> dict:
         raise InputError(f"{args.train}: no row has a code in column {args.labels_column!r}")
     inputs = target[args.text_column]
     input_contexts = [tags(target, row) for row in range(len(inputs))] if context_columns else None
-    coder = AssistedCoder(random_state=args.seed).fit(texts, labels, contexts if context_columns else None)
+    coder = AssistedCoder(random_state=args.seed, embeddings=_embedder(args)).fit(texts, labels, contexts if context_columns else None)
     probabilities = coder.predict_proba(inputs, input_contexts)
     predicted = coder.predict(inputs, input_contexts)
     return {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -13,12 +13,10 @@ from sklearn.model_selection import KFold
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
-from engage.analysis.embeddings import SentenceEmbedder, embeddings_available
+from engage.analysis.embeddings import Embedder, resolve_embedder
 from engage.analysis.text import TextPreparer, normalize_text
 
 __all__ = ["AssistedCoder"]
-
-Embedder = Callable[[Sequence[str]], np.ndarray]  # texts -> one unit-length row per text
 
 
 def _identity(features: list[str]) -> list[str]:
@@ -199,13 +197,6 @@ class AssistedCoder:
     def _with_context(X: sparse.csr_matrix, C: sparse.csr_matrix | None) -> sparse.csr_matrix:
         return X if C is None else sparse.hstack([X, C]).tocsr()
 
-    def _resolve_embedder(self) -> Embedder | None:
-        if self.embeddings is None or callable(self.embeddings):
-            return self.embeddings
-        if self.embeddings == "auto":
-            return SentenceEmbedder() if embeddings_available() else None
-        raise ValueError(f"embeddings must be None, 'auto' or a callable, not {self.embeddings!r}")
-
     def _with_embeddings(self, X: sparse.csr_matrix, texts: list[str]) -> sparse.csr_matrix:
         if self.embedder_ is None:
             return X
@@ -322,7 +313,7 @@ class AssistedCoder:
         for i, row in enumerate(codes):
             Y[i, [index[c] for c in row]] = 1
 
-        self.embedder_ = self._resolve_embedder()
+        self.embedder_ = resolve_embedder(self.embeddings)
         # Tags join both families' features. 5-fold CV inside the NHS training split, each comment's question as
         # its tag: 0.687 micro / 0.484 macro F1 without, 0.692 / 0.485 at weight 1 (0.5: 0.689 / 0.480; 2: 0.691 /
         # 0.485; as second-stage features instead: 0.689 / 0.484).

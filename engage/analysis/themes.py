@@ -15,6 +15,7 @@ from sklearn.utils.extmath import randomized_svd
 from threadpoolctl import threadpool_limits
 
 from engage.analysis import resources
+from engage.analysis.embeddings import Embedder, resolve_embedder
 from engage.analysis.text import PHRASE_JOINER, Stemmer, TextPreparer, Tokenizer, is_non_answer, normalize_text
 
 __all__ = ["Theme", "ThemeDiscoverer", "ThemeResult", "discover_themes"]
@@ -51,6 +52,12 @@ class ThemeDiscoverer:
     each vector shortened by how little evidence it rests on (``word_prior``), and themes are
     spherical k-means clusters of those.
     Keywords, labels and quotes come back in the words people used.
+
+    ``embeddings`` opts in to the sentence-embedding tier (see requirements-embeddings.txt): ``"auto"``
+    uses the packaged MiniLM model when it is installed, or pass any callable mapping texts to unit-length
+    rows. Each answer's sentence embedding, scaled by ``embedding_weight``, is joined to its word-vector
+    mean before clustering, so answers that say the same thing in different words meet. Keywords, labels
+    and quotes still come from the words.
     """
 
     def __init__(
@@ -78,6 +85,8 @@ class ThemeDiscoverer:
         max_keywords: int = 8,
         n_init: int = 3,
         n_threads: int = 1,
+        embeddings: str | Embedder | None = None,
+        embedding_weight: float = 1.0,
     ) -> None:
         self.n_themes = n_themes
         self.random_state = random_state
@@ -101,6 +110,8 @@ class ThemeDiscoverer:
         self.max_keywords = max_keywords
         self.n_init = n_init
         self.n_threads = n_threads
+        self.embeddings = embeddings
+        self.embedding_weight = embedding_weight
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], progress: Progress | None = None) -> ThemeDiscoverer:
@@ -134,6 +145,11 @@ class ThemeDiscoverer:
         report(0.25, "building vocabulary")
 
         vectors, tfidf = self._embed_corpus(features, weights, answers)
+        self.embedder_ = resolve_embedder(self.embeddings) if self.word_vectors_.shape[0] else None
+        self.embedding_dim_ = 0
+        if self.embedder_ is not None:
+            report(0.35, f"embedding {len(answers)} distinct answers")
+            vectors = self._with_embeddings(vectors, [unique[i] for i in answers], answers)
         report(0.45, "clustering")
         usable = answers[np.asarray(np.abs(vectors[answers]).sum(axis=1)).ravel() > 0]
         k = self._choose_k(vectors[usable], weights[usable]) if self.n_themes is None else int(self.n_themes)
@@ -264,6 +280,31 @@ class ThemeDiscoverer:
         vectors = self.word_vectors_ * (self.tfidf_.idf_ ** (self.idf_power - 1.0))[:, None].astype(np.float32)
         return normalize(np.asarray(tfidf @ vectors, dtype=np.float32))
 
+    def _with_embeddings(self, vectors: np.ndarray, texts: list[str], rows: np.ndarray) -> np.ndarray:
+        """Join each answer's sentence embedding (rows ``rows`` hold ``texts``; the rest, non-answers,
+        stay zero) to its word-vector mean, and make the result unit length again.
+
+        Chosen on NHS phase-1 feedback, not the phase-2 evaluation set: NMI against the coders'
+        subcategories 0.238 without, 0.264 at weight 1 (0.5: 0.255; 2: 0.261; embeddings alone 0.246),
+        mean of seeds 0 to 2.
+        """
+        if self.embedder_ is None:
+            return vectors
+        if texts:
+            E = np.asarray(self.embedder_(texts), dtype=np.float32)
+            if E.ndim != 2 or E.shape[0] != len(texts):
+                raise ValueError(f"the embedder returned shape {E.shape} for {len(texts)} texts")
+            if not self.embedding_dim_:  # fitting: later texts must embed to the same width
+                self.embedding_dim_ = E.shape[1]
+            elif E.shape[1] != self.embedding_dim_:
+                raise ValueError(f"the embedder returned {E.shape[1]} dimensions, not {self.embedding_dim_} as in fit")
+        else:  # only non-answers: nothing to embed, but the rows keep the fitted width
+            E = np.zeros((0, self.embedding_dim_), dtype=np.float32)
+        joined = np.zeros((len(vectors), vectors.shape[1] + E.shape[1]), dtype=np.float32)
+        joined[:, :vectors.shape[1]] = vectors
+        joined[rows, vectors.shape[1]:] = self.embedding_weight * E
+        return normalize(joined)
+
     def _cluster(self, vectors: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
         # Full k-means on up to 20k distinct answers; beyond that mini-batches keep 100k near-linear.
         if len(vectors) <= 20000:
@@ -359,7 +400,11 @@ class ThemeDiscoverer:
         features = self.preparer_.transform(normalised)
         features = [[] if is_non_answer(t) else f for t, f in zip(normalised, features)]
         tfidf = self.tfidf_.transform(self.vectorizer_.transform(features))
-        return tuple(self._memberships(self._doc_vectors(tfidf), self.centroids_))
+        vectors = self._doc_vectors(tfidf)
+        if self.embedder_ is not None:
+            answers = np.flatnonzero([not is_non_answer(t) for t in normalised])
+            vectors = self._with_embeddings(vectors, [normalised[i] for i in answers], answers)
+        return tuple(self._memberships(vectors, self.centroids_))
 
     # -- description --------------------------------------------------------------------------
     def _keywords(self, tfidf: sp.csr_matrix, members: list, weights: np.ndarray, k: int) -> list[tuple[str, ...]]:
@@ -471,7 +516,9 @@ def discover_themes(
     max_quotes: int = 3,
     language: str = "english",
     progress: Progress | None = None,
+    embeddings: str | Embedder | None = None,
 ) -> ThemeResult:
     """Discover themes in ``texts``; see :class:`ThemeDiscoverer` for the method."""
-    discoverer = ThemeDiscoverer(n_themes, random_state=random_state, max_quotes=max_quotes, language=language)
+    discoverer = ThemeDiscoverer(n_themes, random_state=random_state, max_quotes=max_quotes, language=language,
+                                 embeddings=embeddings)
     return discoverer.fit(texts, progress=progress).result_

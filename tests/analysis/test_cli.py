@@ -121,3 +121,14 @@ def test_bad_input_exits_non_zero_with_one_line(tmp_path, make, args, needle):
 def test_missing_argument_is_one_line(tmp_path):
     done = _run("themes", tmp_path / "x.csv", "--out", tmp_path / "o.json")
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_embeddings_without_the_optional_tier_is_one_clear_line(tmp_path):
+    from engage.analysis.embeddings import embeddings_available
+
+    if embeddings_available():
+        pytest.skip("the optional tier is installed here")
+    source = _write(tmp_path / "in.csv", ["comment"], [[t] for t in (SAFE + FOOD) * 3])
+    done = _run("themes", source, "--text-column", "comment", "--embeddings", "--out", tmp_path / "out.json")
+    assert done.returncode == 1 and not (tmp_path / "out.json").exists()
+    assert done.stderr.strip() == "error: --embeddings needs the optional tier: pip install -r requirements-embeddings.txt"

@@ -5,7 +5,7 @@ import socket
 import numpy as np
 import pytest
 
-from engage.analysis import coding
+from engage.analysis import embeddings
 from engage.analysis.coding import AssistedCoder
 from engage.analysis.embeddings import SentenceEmbedder, embeddings_available
 
@@ -78,7 +78,7 @@ def test_a_callable_embedder_joins_the_features_and_keeps_the_obvious_codes():
 
 
 def test_auto_without_the_packages_gives_exactly_the_core_results(monkeypatch):
-    monkeypatch.setattr(coding, "embeddings_available", lambda: False)
+    monkeypatch.setattr(embeddings, "embeddings_available", lambda: False)
     auto = AssistedCoder(random_state=0, embeddings="auto").fit(TEXTS, LABELS)
     core = AssistedCoder(random_state=0).fit(TEXTS, LABELS)
     assert auto.embedder_ is None
@@ -91,3 +91,53 @@ def test_bad_embedding_settings_are_refused():
         AssistedCoder(embeddings="minilm").fit(TEXTS, LABELS)
     with pytest.raises(ValueError, match="returned shape"):
         AssistedCoder(embeddings=lambda texts: np.ones((1, 3))).fit(TEXTS, LABELS)
+
+
+# -- theme discovery with the tier (a callable embedder: runs in CI too) ---------------------------
+def _hidden_topics(n=60, seed=3):
+    """Answers whose words say nothing about a hidden topic that only the embedder knows."""
+    rng = np.random.default_rng(seed)
+    words = ["bus", "train", "school", "officer", "lunch", "teacher", "hallway", "gate", "class", "friend"]
+    texts, topics = [], []
+    for i in range(n):
+        texts.append(" ".join(rng.choice(words, size=4, replace=False)) + f" {'.' * (i % 3)}")
+        topics.append(int(rng.integers(2)))
+    by_text = {}
+    for text, topic in zip(texts, topics):
+        by_text[" ".join(text.split()).strip(" .")] = topic
+    return texts, topics, by_text
+
+
+def test_discovery_with_an_embedder_clusters_by_what_the_embedding_knows():
+    from engage.analysis.themes import ThemeDiscoverer
+
+    texts, topics, by_text = _hidden_topics()
+
+    def embed(batch):
+        return np.array([[1.0, 0.0] if by_text[t.strip(" .")] == 0 else [0.0, 1.0] for t in batch])
+
+    def agreement(discoverer):
+        first = [m[0][0] if m else -1 for m in discoverer.result_.memberships]
+        same = sum(f == (t if first[0] == topics[0] else 1 - t) for f, t in zip(first, topics))
+        return same / len(topics)
+
+    heavy = ThemeDiscoverer(2, random_state=0, embeddings=embed, embedding_weight=100.0).fit(texts)
+    words_only = ThemeDiscoverer(2, random_state=0).fit(texts)
+    assert heavy.embedder_ is embed and heavy.embedding_dim_ == 2 and words_only.embedder_ is None
+    assert agreement(heavy) == 1.0
+    assert agreement(words_only) < 0.8  # the words alone carry no trace of the hidden topics
+    # New answers are embedded the same way, so they join the theme of their hidden topic.
+    new = [texts[0], texts[1], "no comment"]
+    assert [m[0][0] if m else None for m in heavy.transform(new)][:2] == [
+        heavy.result_.memberships[0][0][0], heavy.result_.memberships[1][0][0]]
+    assert heavy.transform(new)[2] == ()
+
+
+def test_discovery_with_auto_and_no_packages_is_the_core(monkeypatch):
+    from engage.analysis.themes import discover_themes
+
+    monkeypatch.setattr(embeddings, "embeddings_available", lambda: False)
+    texts = [t for t in TEXTS for _ in range(3)]
+    assert discover_themes(texts, n_themes=3, embeddings="auto") == discover_themes(texts, n_themes=3)
+    with pytest.raises(ValueError, match="returned shape"):
+        discover_themes(texts, n_themes=3, embeddings=lambda batch: np.ones((1, 3)))

@@ -46,6 +46,9 @@ class Config:
     # Rows the facilitator's web pages import at once: about 10 s even on a busy 2-core machine, inside
     # gunicorn's 30 s timeout. Larger files go through `flask --app engage import`.
     IMPORT_WEB_MAX_ROWS = _env_int("IMPORT_WEB_MAX_ROWS", 20_000)
+    # 1 lets analysis runs (English comments) and assisted coding use the optional sentence-embedding tier
+    # when requirements-embeddings.txt is installed; without the packages it quietly changes nothing.
+    ANALYSIS_EMBEDDINGS = _env_int("ANALYSIS_EMBEDDINGS", 0) == 1
     # Seconds a worker reuses a consultation's form snapshot (0 = always read it fresh).
     CONSULTATION_CACHE_SECONDS = _env_int("CONSULTATION_CACHE_SECONDS", 5)
 

@@ -40,6 +40,7 @@ from engage.models import (
     User,
 )
 from engage.models.user import utcnow
+from engage.services.themes import analysis_embeddings
 
 # Response.language codes the analysis library reads (its stopwords, stemmer and sentence splitter).
 ANALYSED_LANGUAGES = ("en", "fr")
@@ -243,7 +244,8 @@ def _analyse(run: AnalysisRun, report) -> dict:
             sentiment[row] = score
         report(step(0.15), _THEMES)
         result = discover_themes(group_texts, n_themes=run.params.get("n_themes"), random_state=run.version,
-                                 language=language, progress=lambda f, m, step=step: report(step(0.15 + 0.85 * f), _THEMES))
+                                 language=language, embeddings=analysis_embeddings(language),
+                                 progress=lambda f, m, step=step: report(step(0.15 + 0.85 * f), _THEMES))
         offset = len(themes)
         for row, members, empty in zip(rows, result.memberships, result.non_answer):
             memberships[row] = tuple((offset + t, score) for t, score in members)

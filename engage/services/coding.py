@@ -14,7 +14,7 @@ from engage.extensions import db
 from engage.models import Answer, AuditEvent, Code, CommentAnalysis, Consultation, Response, Suggestion, Theme, User
 from engage.models.user import utcnow
 from engage.services.audit import record_event
-from engage.services.themes import active_themes, latest_done_run, shown_text
+from engage.services.themes import active_themes, analysis_embeddings, latest_done_run, shown_text
 
 # Assisted coding needs a few coded comments per theme before its suggestions mean anything.
 MIN_CODED_COMMENTS = 10
@@ -481,7 +481,8 @@ def assisted_predictions(train_texts: list[str], train_labels: list[list[str]], 
     if not texts:
         return [], []
     try:
-        coder = AssistedCoder(random_state=0).fit(train_texts, train_labels, train_contexts)
+        coder = AssistedCoder(random_state=0, embeddings=analysis_embeddings()).fit(train_texts, train_labels,
+                                                                                   train_contexts)
     except ValueError as error:  # e.g. too few coded comments for its cross-validation
         raise CodingError(_("Assisted coding could not learn from the codes yet (%(error)s).", error=error),
                           details={"reason": "fit", "error": str(error)[:300]}) from None

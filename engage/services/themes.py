@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from statistics import fmean
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import aliased
@@ -57,6 +58,12 @@ def count_comments(*, consultation_id: int) -> int:
         select(func.count()).select_from(Answer).join(Response, Response.id == Answer.response_id)
         .where(Response.consultation_id == consultation_id, Answer.text.is_not(None))
     ) or 0
+
+
+def analysis_embeddings(language: str = "english") -> str | None:
+    """The analysis library's ``embeddings`` setting: "auto" (the optional tier, when installed) if
+    ANALYSIS_EMBEDDINGS is on and the comments are English, which is all the packaged model reads; else None."""
+    return "auto" if current_app.config.get("ANALYSIS_EMBEDDINGS") and language in ("en", "english") else None
 
 
 def shown_text(answer: Answer) -> str:

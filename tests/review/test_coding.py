@@ -323,3 +323,27 @@ def test_suggestions_read_the_question_each_comment_answers(app, make_consultati
                                              .order_by(Suggestion.score.desc(), Suggestion.id)):
             top.setdefault(suggestion.answer_id, suggestion.theme_id)
     assert top[new[like]] == calm and top[new[extra]] == more
+
+
+def test_assisted_coding_uses_the_embedding_tier_only_when_configured(app, demo, themes, monkeypatch):
+    from engage.analysis import embeddings
+
+    embedded: list[str] = []
+
+    class PackagedModel:
+        def __call__(self, texts):
+            embedded.extend(texts)
+            return [[1.0, 0.0] if "officer" in t.lower() else [0.0, 1.0] for t in texts]
+
+    monkeypatch.setattr(embeddings, "embeddings_available", lambda: True)
+    monkeypatch.setattr(embeddings, "SentenceEmbedder", PackagedModel)
+    _code_many(app, demo, themes, 24)
+    with app.app_context():
+        consultation = db.session.get(Consultation, demo)
+        service.refresh_assisted_suggestions(consultation=consultation, user=None, force=True)
+        db.session.commit()
+        assert embedded == []
+        app.config["ANALYSIS_EMBEDDINGS"] = True
+        service.refresh_assisted_suggestions(consultation=consultation, user=None, force=True)
+        db.session.commit()
+    assert len(embedded) >= 24

@@ -3,6 +3,7 @@ import datetime as dt
 import sqlite3
 import time
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
@@ -298,3 +299,24 @@ def test_a_stalled_run_can_be_started_again_from_its_page(app, client, mixed, lo
         run = db.session.get(AnalysisRun, run_id)
         assert run.status == "done" and run.n_comments == 32 and _comment_count(run_id) == 32
         assert db.session.scalar(select(func.count()).select_from(MachineTheme)) == 4
+
+
+def test_the_optional_embedding_tier_reads_english_comments_only(app, mixed, monkeypatch):
+    """With ANALYSIS_EMBEDDINGS on and the tier installed (here a stand-in for the packaged model), an
+    analysis run embeds the English comments, and never the French ones, which that model cannot read."""
+    from engage.analysis import embeddings
+
+    embedded: list[str] = []
+
+    class PackagedModel:
+        def __call__(self, texts):
+            embedded.extend(texts)
+            return np.array([[1.0, 0.0] if "cafeteria" in t.lower() else [0.0, 1.0] for t in texts])
+
+    monkeypatch.setattr(embeddings, "embeddings_available", lambda: True)
+    monkeypatch.setattr(embeddings, "SentenceEmbedder", PackagedModel)
+    _execute(app, _run(app, mixed, n_themes=2))
+    assert embedded == []  # off by default
+    app.config["ANALYSIS_EMBEDDINGS"] = True
+    _execute(app, _run(app, mixed, n_themes=2))
+    assert embedded and set(embedded) <= {" ".join(t.split()) for t in ENGLISH}

@@ -495,11 +495,18 @@ def _quote_quality(text: str, language: str) -> float:
     return quality
 
 
+# Kept as features because "not safe" and "safe" differ, but alone in a label they say nothing ("not / time").
+# "nothing" and "never" stay: "nothing / perfect" is a real answer to "What could we improve?".
+_BARE_NEGATIONS = frozenset({"not", "no", "n't", "nor", "ne", "pas", "non"})
+
+
 def _labels(keywords: list[tuple[str, ...]]) -> list[str]:
-    """Join the top two keywords ("friendly / polite"), adding a third when two labels collide."""
+    """Join the top two keywords ("friendly / polite"), adding a third when two labels collide. A bare
+    negation is passed over in the label (it stays among the keywords)."""
     labels: list[str] = []
     seen: set[str] = set()
-    for words in keywords:
+    for all_words in keywords:
+        words = tuple(w for w in all_words if w.casefold() not in _BARE_NEGATIONS) or all_words
         label = " / ".join(words[:2]) if words else "unlabelled"
         if label in seen and len(words) > 2:
             label = " / ".join(words[:3])

@@ -279,3 +279,10 @@ def test_the_same_answers_in_another_order_give_the_same_themes(n_themes):
             [[CORPUS[q] for q in t.quotes] for t in baseline.themes]
         assert [shuffled.memberships[j] for j in sorted(range(len(order)), key=order.__getitem__)] == \
             list(baseline.memberships)
+
+
+def test_a_bare_negation_stays_a_keyword_but_not_a_label_word():
+    from engage.analysis.themes import _labels
+
+    assert _labels([("not", "time", "waiting"), ("nothing", "perfect"), ("staff", "not", "kind"), ("not",)]) == [
+        "time / waiting", "nothing / perfect", "staff / kind", "not"]

@@ -265,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-codebook", action="store_true")
     parser.add_argument("--skip-discovery", action="store_true")
     parser.add_argument("--skip-sentiment", action="store_true")
-    parser.add_argument("--n-jobs", type=int, default=2, help="threads for AssistedCoder's per-code fits")
+    parser.add_argument("--n-jobs", type=int, default=2, help="processes for AssistedCoder's per-code fits (the figures do not depend on it)")
     args = parser.parse_args(argv)
 
     path = data_path(args.data)

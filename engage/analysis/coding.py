@@ -69,6 +69,17 @@ class _NBSVM:
         return self.svm.decision_function(self._scaled(B))
 
 
+def _fit_scorer(family: str, X: sparse.csr_matrix, y: np.ndarray, *, C: float, max_iter: int,
+                random_state: int) -> LinearSVC | _NBSVM | float:
+    """One code's scorer: a linear SVM ("svm") or an NB-SVM ("nbsvm"); a constant when only one class is seen."""
+    if y.min() == y.max():
+        return 1.0 if y[0] else -1.0  # one class only: a constant score says so
+    # Balanced class weights keep rare codes from being drowned out; the calibration step maps the
+    # resulting scores back to honest probabilities.
+    svm = LinearSVC(C=C, class_weight="balanced", max_iter=max_iter, random_state=random_state)
+    return (svm if family == "svm" else _NBSVM(svm)).fit(X, y)
+
+
 class AssistedCoder:
     """Two calibrated one-vs-rest families averaged: linear SVMs on TF-IDF word, stem-and-phrase and
     character n-grams, and NB-SVMs on binary word n-grams (weight ``nbsvm_weight`` beside 1). Each is
@@ -208,16 +219,6 @@ class AssistedCoder:
         return sparse.hstack([X, sparse.csr_matrix(self.embedding_weight * E)]).tocsr()
 
     # -- scores -----------------------------------------------------------------------------------
-    def _svm(self, C: float) -> LinearSVC:
-        # Balanced class weights keep rare codes from being drowned out; the calibration step below
-        # maps the resulting scores back to honest probabilities.
-        return LinearSVC(C=C, class_weight="balanced", max_iter=self.max_iter, random_state=self.random_state)
-
-    def _fit_scorer(self, family: str, X: sparse.csr_matrix, y: np.ndarray) -> LinearSVC | _NBSVM | float:
-        if y.min() == y.max():
-            return 1.0 if y[0] else -1.0  # one class only: a constant score says so
-        return (self._svm(self.C) if family == "svm" else _NBSVM(self._svm(self.nbsvm_C))).fit(X, y)
-
     @staticmethod
     def _score(model: LinearSVC | _NBSVM | float, X: sparse.csr_matrix) -> np.ndarray:
         if isinstance(model, float):
@@ -236,9 +237,12 @@ class AssistedCoder:
         return scores
 
     def _fit_scorers(self, family: str, X: sparse.csr_matrix, Y: np.ndarray) -> list[LinearSVC | _NBSVM | float]:
-        # liblinear releases the GIL, so threads parallelise the per-code fits without copying X.
-        return Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(self._fit_scorer)(family, X, Y[:, j]) for j in range(Y.shape[1])
+        # Processes, not threads: liblinear draws from one random generator per process, so fits in threads
+        # interleave their draws and the result changed from run to run (seen with n_jobs=2 on the NHS data).
+        settings = {"C": self.C if family == "svm" else self.nbsvm_C, "max_iter": self.max_iter,
+                    "random_state": self.random_state}
+        return Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_scorer)(family, X, Y[:, j], **settings) for j in range(Y.shape[1])
         )
 
     @staticmethod

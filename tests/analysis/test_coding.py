@@ -198,3 +198,15 @@ def test_words_alone_cannot_separate_what_only_the_question_tells_apart():
 def test_malformed_contexts_raise_a_clear_value_error(contexts, message):
     with pytest.raises(ValueError, match=message):
         AssistedCoder().fit(TEXTS, LABELS, contexts)
+
+
+def test_parallel_fits_give_exactly_the_sequential_result():
+    # liblinear has one random generator per process: fits sharing it from threads changed the NHS
+    # figures from run to run, so parallel fits run in processes and must match the sequential ones.
+    texts = [f"{t} {w}" for t in TEXTS for w in ("today", "again", "as usual", "sadly", "honestly")]
+    labels = [row for row in LABELS for _ in range(5)]
+    sequential = AssistedCoder(random_state=0).fit(texts, labels)
+    parallel = AssistedCoder(random_state=0, n_jobs=2).fit(texts, labels)
+    unseen = ["we waited a long time, what a delay", "the nurse was so kind and friendly", "cold meals again"]
+    assert parallel.predict_proba(unseen) == sequential.predict_proba(unseen)
+    assert parallel.thresholds_ == sequential.thresholds_

@@ -14,6 +14,7 @@ _EXPORTS = {
     "Theme": "themes",
     "ThemeResult": "themes",
     "AssistedCoder": "coding",
+    "Suggestions": "coding",
     "score_sentiment": "sentiment",
     "summarise_sentiment": "sentiment",
     "SentimentSummary": "sentiment",

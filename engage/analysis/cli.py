@@ -238,6 +238,7 @@ def _code(args: argparse.Namespace) -> dict:
     target = _read_csv(args.input, [args.text_column, *context_columns])
 
     def tags(table: dict[str, list[str]], row: int) -> tuple[str, ...]:
+        # Without --context-column every row has no tags, which AssistedCoder treats as no contexts at all.
         return tuple(f"{column}={table[column][row].strip()}" for column in context_columns)
 
     texts, labels, contexts = [], [], []
@@ -250,14 +251,12 @@ def _code(args: argparse.Namespace) -> dict:
     if not texts:
         raise InputError(f"{args.train}: no row has a code in column {args.labels_column!r}")
     inputs = target[args.text_column]
-    input_contexts = [tags(target, row) for row in range(len(inputs))] if context_columns else None
-    coder = AssistedCoder(random_state=args.seed, embeddings=_embedder(args)).fit(texts, labels, contexts if context_columns else None)
-    probabilities = coder.predict_proba(inputs, input_contexts)
-    predicted = coder.predict(inputs, input_contexts)
+    coder = AssistedCoder(random_state=args.seed, embeddings=_embedder(args)).fit(texts, labels, contexts)
+    suggestions = coder.suggest(inputs, [tags(target, row) for row in range(len(inputs))])
     return {
         "documents": [
             {"row": row, "labels": list(codes), "scores": {label: float(p) for label, p in scores.items()}}
-            for row, (codes, scores) in enumerate(zip(predicted, probabilities))
+            for row, (codes, scores) in enumerate(zip(suggestions.codes, suggestions.probabilities))
         ]
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -16,7 +17,16 @@ from sklearn.svm import LinearSVC
 from engage.analysis.embeddings import Embedder, resolve_embedder
 from engage.analysis.text import TextPreparer, normalize_text
 
-__all__ = ["AssistedCoder"]
+__all__ = ["AssistedCoder", "Suggestions"]
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """What a fitted AssistedCoder says about some texts, one entry per text."""
+
+    probabilities: tuple[dict[str, float], ...]  # calibrated probability of every code
+    codes: tuple[tuple[str, ...], ...]  # suggested codes, strongest first
+    least_certain: tuple[int, ...]  # indexes of texts with words, least certain first
 
 
 def _identity(features: list[str]) -> list[str]:
@@ -400,25 +410,26 @@ class AssistedCoder:
         scores = [np.column_stack([self._score(m, V) for m in models]) for models, V in zip(self.models_, views)]
         return self._stacked(self._combine(scores)), has_words
 
+    def suggest(self, texts: Sequence[str], contexts: Sequence[Sequence[str]] | None = None) -> Suggestions:
+        """Probabilities, suggested codes and the least-certain order from one scoring pass. Use it instead of
+        calling the three methods below in turn, which would each featurise (and embed) every text again."""
+        P, has_words = self._proba(texts, contexts)
+        return Suggestions(
+            probabilities=tuple(dict(zip(self.classes_, map(float, row))) for row in P),
+            codes=self._codes(P, has_words),
+            least_certain=self._least_certain(P, has_words),
+        )
+
     def predict_proba(self, texts: Sequence[str], contexts: Sequence[Sequence[str]] | None = None
                       ) -> list[dict[str, float]]:
         """Calibrated probability of every code, per text."""
-        P, _ = self._proba(texts, contexts)
-        return [dict(zip(self.classes_, map(float, row))) for row in P]
+        return list(self.suggest(texts, contexts).probabilities)
 
     def predict(self, texts: Sequence[str], contexts: Sequence[Sequence[str]] | None = None
                 ) -> list[tuple[str, ...]]:
         """Suggested codes per text, strongest first: those above their code's threshold, and at
         least the most likely code for any text with words in it."""
-        P, has_words = self._proba(texts, contexts)
-        thresholds = np.array([self.thresholds_[c] for c in self.classes_])
-        chosen = self._decide(P, thresholds, has_words)
-        result = []
-        for row, mask in zip(P, chosen):
-            # Stable sort on -probability: ties keep class order, so output is reproducible.
-            order = np.argsort(-row, kind="stable")
-            result.append(tuple(self.classes_[j] for j in order if mask[j]))
-        return result
+        return list(self._codes(*self._proba(texts, contexts)))
 
     def least_certain(self, texts: Sequence[str], k: int = 20,
                       contexts: Sequence[Sequence[str]] | None = None) -> list[int]:
@@ -430,10 +441,19 @@ class AssistedCoder:
         """
         if k < 0:
             raise ValueError("k must be at least 0")
-        P, has_words = self._proba(texts, contexts)
+        return list(self._least_certain(*self._proba(texts, contexts))[:k])
+
+    def _thresholds(self) -> np.ndarray:
+        return np.array([self.thresholds_[c] for c in self.classes_])
+
+    def _codes(self, P: np.ndarray, has_words: np.ndarray) -> tuple[tuple[str, ...], ...]:
+        chosen = self._decide(P, self._thresholds(), has_words)
+        # Stable sort on -probability: ties keep class order, so output is reproducible.
+        return tuple(tuple(self.classes_[j] for j in np.argsort(-row, kind="stable") if mask[j])
+                     for row, mask in zip(P, chosen))
+
+    def _least_certain(self, P: np.ndarray, has_words: np.ndarray) -> tuple[int, ...]:
         if not len(P):
-            return []
-        thresholds = np.array([self.thresholds_[c] for c in self.classes_])
-        margin = np.abs(P - thresholds).min(axis=1)
-        order = [int(i) for i in np.argsort(margin, kind="stable") if has_words[i]]
-        return order[:k]
+            return ()
+        margin = np.abs(P - self._thresholds()).min(axis=1)
+        return tuple(int(i) for i in np.argsort(margin, kind="stable") if has_words[i])

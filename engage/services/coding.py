@@ -486,4 +486,5 @@ def assisted_predictions(train_texts: list[str], train_labels: list[list[str]], 
     except ValueError as error:  # e.g. too few coded comments for its cross-validation
         raise CodingError(_("Assisted coding could not learn from the codes yet (%(error)s).", error=error),
                           details={"reason": "fit", "error": str(error)[:300]}) from None
-    return coder.predict_proba(texts, contexts), coder.least_certain(texts, k=len(texts), contexts=contexts)
+    suggestions = coder.suggest(texts, contexts)
+    return list(suggestions.probabilities), list(suggestions.least_certain)

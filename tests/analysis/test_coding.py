@@ -210,3 +210,15 @@ def test_parallel_fits_give_exactly_the_sequential_result():
     unseen = ["we waited a long time, what a delay", "the nurse was so kind and friendly", "cold meals again"]
     assert parallel.predict_proba(unseen) == sequential.predict_proba(unseen)
     assert parallel.thresholds_ == sequential.thresholds_
+
+
+def test_suggest_gives_the_three_answers_from_one_scoring_pass(coder, monkeypatch):
+    texts = ["we waited a long time, what a delay", "", "kind staff, cold food", "the meals and food were cold"]
+    expected = (coder.predict_proba(texts), coder.predict(texts), coder.least_certain(texts, k=len(texts)))
+    calls = []
+    featurise = coder._features
+    monkeypatch.setattr(coder, "_features", lambda clean: calls.append(len(clean)) or featurise(clean))
+    suggestions = coder.suggest(texts)
+    assert calls == [len(texts)]  # every text featurised once, not once per answer
+    assert (list(suggestions.probabilities), list(suggestions.codes), list(suggestions.least_certain)) == expected
+    assert 1 not in suggestions.least_certain and suggestions.codes[1] == ()

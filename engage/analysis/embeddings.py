@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MODEL_PACKAGE", "Embedder", "SentenceEmbedder", "embeddings_available", "resolve_embedder"]
+__all__ = ["MODEL_PACKAGE", "Embedder", "SentenceEmbedder", "embed", "embeddings_available", "resolve_embedder"]
 
 Embedder = Callable[[Sequence[str]], np.ndarray]  # texts -> one unit-length row per text
 
@@ -71,3 +71,24 @@ def resolve_embedder(embeddings: str | Embedder | None) -> Embedder | None:
     if embeddings == "auto":
         return SentenceEmbedder() if embeddings_available() else None
     raise ValueError(f"embeddings must be None, 'auto' or a callable, not {embeddings!r}")
+
+
+def embed(embedder: Embedder, texts: Sequence[str], *, progress: Callable[[float], None] | None = None,
+          chunk: int = 2048) -> np.ndarray:
+    """``embedder``'s rows for ``texts`` as float32, checked to be one row per text. With ``progress``, texts
+    go in chunks and the fraction done is reported after each: the packaged model takes minutes at 100k."""
+    if progress is None:
+        chunks = [list(texts)]
+    else:
+        chunks = [list(texts[start:start + chunk]) for start in range(0, len(texts), chunk)] or [[]]
+    parts = []
+    done = 0
+    for part in chunks:
+        rows = np.asarray(embedder(part), dtype=np.float32)
+        if rows.ndim != 2 or rows.shape[0] != len(part):
+            raise ValueError(f"the embedder returned shape {rows.shape} for {len(part)} texts")
+        parts.append(rows)
+        done += len(part)
+        if progress is not None:
+            progress(done / max(len(texts), 1))
+    return parts[0] if len(parts) == 1 else np.vstack(parts)

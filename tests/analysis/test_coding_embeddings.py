@@ -123,7 +123,8 @@ def test_discovery_with_an_embedder_clusters_by_what_the_embedding_knows():
 
     heavy = ThemeDiscoverer(2, random_state=0, embeddings=embed, embedding_weight=100.0).fit(texts)
     words_only = ThemeDiscoverer(2, random_state=0).fit(texts)
-    assert heavy.embedder_ is embed and heavy.embedding_dim_ == 2 and words_only.embedder_ is None
+    assert heavy.embedder_ is embed and words_only.embedder_ is None
+    assert heavy.centroids_.shape[1] == words_only.centroids_.shape[1] + 2
     assert agreement(heavy) == 1.0
     assert agreement(words_only) < 0.8  # the words alone carry no trace of the hidden topics
     # New answers are embedded the same way, so they join the theme of their hidden topic.
@@ -141,3 +142,28 @@ def test_discovery_with_auto_and_no_packages_is_the_core(monkeypatch):
     assert discover_themes(texts, n_themes=3, embeddings="auto") == discover_themes(texts, n_themes=3)
     with pytest.raises(ValueError, match="returned shape"):
         discover_themes(texts, n_themes=3, embeddings=lambda batch: np.ones((1, 3)))
+
+
+def test_embedding_in_chunks_reports_progress_and_keeps_the_rows_in_order():
+    from engage.analysis.embeddings import embed
+
+    seen, fractions = [], []
+
+    def numbered(batch):
+        seen.append(len(batch))
+        return np.array([[float(t)] for t in batch])
+
+    rows = embed(numbered, [str(i) for i in range(5)], progress=fractions.append, chunk=2)
+    assert rows[:, 0].tolist() == [0, 1, 2, 3, 4] and rows.dtype == np.float32
+    assert seen == [2, 2, 1] and fractions == [0.4, 0.8, 1.0]
+
+
+def test_discovery_says_it_is_embedding_while_it_does():
+    from engage.analysis.themes import ThemeDiscoverer
+
+    texts, _, _ = _hidden_topics()
+    reports = []
+    ThemeDiscoverer(2, random_state=0, embeddings=_fake_embedder).fit(texts, progress=lambda f, m: reports.append((f, m)))
+    embedding = [f for f, m in reports if m.startswith("embedding")]
+    assert embedding and embedding[-1] == pytest.approx(0.45)
+    assert [f for f, _ in reports] == sorted(f for f, _ in reports)

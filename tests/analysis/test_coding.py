@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from joblib.externals.loky import get_reusable_executor
 
 from engage.analysis.coding import AssistedCoder
 
@@ -206,7 +207,12 @@ def test_parallel_fits_give_exactly_the_sequential_result():
     texts = [f"{t} {w}" for t in TEXTS for w in ("today", "again", "as usual", "sadly", "honestly")]
     labels = [row for row in LABELS for _ in range(5)]
     sequential = AssistedCoder(random_state=0).fit(texts, labels)
-    parallel = AssistedCoder(random_state=0, n_jobs=2).fit(texts, labels)
+    try:
+        parallel = AssistedCoder(random_state=0, n_jobs=2).fit(texts, labels)
+    finally:
+        # joblib keeps its worker processes and their threads alive for reuse; a threaded test process would
+        # make test_pipeline's fork test skip itself.
+        get_reusable_executor().shutdown(wait=True)
     unseen = ["we waited a long time, what a delay", "the nurse was so kind and friendly", "cold meals again"]
     assert parallel.predict_proba(unseen) == sequential.predict_proba(unseen)
     assert parallel.thresholds_ == sequential.thresholds_

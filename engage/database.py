@@ -1,4 +1,5 @@
 """Database engine tuning: SQLite gets WAL, a busy timeout and write transactions that lock up front."""
+import contextlib
 import random
 import sqlite3
 import threading
@@ -128,6 +129,13 @@ def _release_writer(session, transaction) -> None:
     session.info.pop(_IN_WRITE, None)
     if session.info.pop(_HOLDS_WRITER, False):
         _sqlite_writer.release()
+
+
+def rollback_quietly() -> None:
+    """Roll the session back after the database stopped answering; the rollback itself may fail on a connection
+    the server ended, and the pool replaces that connection next time."""
+    with contextlib.suppress(Exception):
+        db.session.rollback()
 
 
 def end_session(_error: BaseException | None = None) -> None:

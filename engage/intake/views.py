@@ -1,5 +1,4 @@
 """Views for participants: no account, no cookie beyond the CSRF session, nothing about them stored."""
-import contextlib
 import datetime as dt
 import time
 
@@ -10,7 +9,7 @@ from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
 from engage import errors
-from engage.database import UNAVAILABLE_ERRORS
+from engage.database import UNAVAILABLE_ERRORS, rollback_quietly
 from engage.extensions import csrf, db, limiter
 from engage.i18n import current_language
 from engage.intake.forms import (
@@ -150,8 +149,7 @@ def _send_again_later(consultation, form, message: str, status: int, seconds: in
 
 
 def _forget_failed_transaction(error: Exception) -> None:
-    with contextlib.suppress(Exception):  # the connection may be gone; the pool replaces it next time
-        db.session.rollback()
+    rollback_quietly()
     # The driver's own message ("the database system is shutting down", "no such table: ..."), never the
     # statement or its parameters, which hold the participant's answers; nor their address.
     reason = (str(getattr(error, "orig", None) or error).splitlines() or [""])[0][:200]

@@ -4,7 +4,6 @@ Every participant sees the same questions, so the form is built from a snapshot 
 a few seconds (CONSULTATION_CACHE_SECONDS). Anything that must be exact, such as whether the consultation
 is still open when an answer is stored, is checked again against the database in the write transaction.
 """
-import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from engage.database import UNAVAILABLE_ERRORS
+from engage.database import UNAVAILABLE_ERRORS, rollback_quietly
 from engage.extensions import db
 from engage.models import Consultation, ConsultationStatus, Question, SegmentField
 from engage.models.consultation import availability
@@ -125,8 +124,7 @@ def get_consultation_view(*, slug: str, max_age: float) -> ConsultationView | No
             raise
         # The database is not answering (restarting, say): the last snapshot is only seconds old, and anything
         # stored is checked against the database again. Asked again on the next request.
-        with contextlib.suppress(Exception):  # the failed connection may not even roll back
-            db.session.rollback()
+        rollback_quietly()
         return cached[1]
     if cached is not None and view is not None and view == cached[1]:
         # Unchanged: keep the same object, so the caches it keys (form classes, rendered pages) find it by
